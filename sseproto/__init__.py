@@ -1,0 +1,50 @@
+"""sseproto: sans-IO, WHATWG-exact Server-Sent Events for streamed LLM responses.
+
+The core turns raw bytes, split at any point, into typed events without doing
+any I/O.  See ``DESIGN.md`` for the layers and the public contract.
+"""
+
+from __future__ import annotations
+
+from ._encode import encode, encode_comment
+from ._errors import (
+    ConnectError,
+    Error,
+    HTTPStatusError,
+    IncompleteStream,
+    LimitExceeded,
+    LocalProtocolError,
+    ProtocolError,
+    RemoteProtocolError,
+    Timeout,
+    TLSError,
+    TransportError,
+)
+from ._events import ChatEvent, Delta, Done, Final, ServerSentEvent, StreamError
+from ._sse import SSEDecoder
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "ChatEvent",
+    "ConnectError",
+    "Delta",
+    "Done",
+    "Error",
+    "Final",
+    "HTTPStatusError",
+    "IncompleteStream",
+    "LimitExceeded",
+    "LocalProtocolError",
+    "ProtocolError",
+    "RemoteProtocolError",
+    "SSEDecoder",
+    "ServerSentEvent",
+    "StreamError",
+    "TLSError",
+    "Timeout",
+    "TransportError",
+    "__version__",
+    "encode",
+    "encode_comment",
+]

@@ -1,0 +1,135 @@
+"""Event types: what the decoders return.
+
+Events are frozen, slotted, keyword-only dataclasses, compared with ``==``
+and meant to be dispatched with ``match``::
+
+    match ev:
+        case Delta(content=text): ...
+        case Final(generated_text=text): ...
+        case Done(): ...
+        case StreamError(message=msg): ...
+
+The decoders build events on their hot path through :func:`_builder`, which
+sets the slots directly: a frozen dataclass ``__init__`` costs several times
+more, and a chat stream creates one event per token.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, fields
+from typing import Any, TypeVar
+
+__all__ = ["ChatEvent", "Delta", "Done", "Final", "ServerSentEvent", "StreamError"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ServerSentEvent:
+    """One dispatched SSE event (WHATWG HTML 9.2.6, "dispatch the event").
+
+    - ``event``: the event type, ``"message"`` when the block set none.
+    - ``data``: the data buffer without its last LF.
+    - ``id``: the last event ID at dispatch: ``None`` if no ``id`` field was
+      ever accepted, ``""`` after a reset by an empty ``id``.
+    - ``retry``: the reconnection time (ms) in force at dispatch, or ``None``.
+    """
+
+    event: str = "message"
+    data: str = ""
+    id: str | None = None
+    retry: int | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Delta:
+    """One choice delta of a chat stream, in arrival order.
+
+    ``content`` is the visible text of the delta; ``None`` when the delta
+    carries none (a role-only or tool-call delta, or an empty ``{}``).
+    ``tool_calls`` holds the delta's raw tool-call fragments, if any.
+    ``chunk`` is the whole JSON payload the delta came from.
+    """
+
+    index: int = 0
+    content: str | None = None
+    chunk: dict[str, Any]
+    tool_calls: list[dict[str, Any]] | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Final:
+    """The end of one choice, emitted once per choice when the stream ends normally.
+
+    ``generated_text`` is the server's own full text when it sent one (e.g.
+    Prediction Guard's ``generated_text``), else the joined deltas.
+    ``finish_reason`` is the last non-null one, ``usage`` the last non-null
+    ``usage`` object exactly as sent, ``tool_calls`` the tool calls assembled
+    from their fragments (``None`` when there were none), and ``chunk`` the
+    payload that carried the ``finish_reason`` (or the last one seen).
+    """
+
+    index: int = 0
+    generated_text: str
+    finish_reason: str | None = None
+    usage: dict[str, Any] | None = None
+    chunk: dict[str, Any] | None = None
+    tool_calls: list[dict[str, Any]] | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Done:
+    """The stream reached its protocol's normal end (``[DONE]`` or equivalent)."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StreamError:
+    """The server reported an error inside the stream; the stream stops here.
+
+    ``type`` is the provider's error type (``"error"`` when it gave none),
+    ``code`` its code if any, and ``payload`` the whole error payload.
+    """
+
+    message: str
+    type: str = "error"
+    code: str | int | None = None
+    payload: Any = None
+
+
+ChatEvent = Delta | Final | Done | StreamError
+
+_T = TypeVar("_T")
+
+
+def _builder(cls: type[_T]) -> Callable[..., _T]:
+    """Return a positional constructor for ``cls`` that bypasses ``__init__``.
+
+    Arguments follow the field order.  Used by the decoders only: the values
+    are trusted, so no defaults or validation are applied.
+    """
+    new = object.__new__
+    setters = tuple(getattr(cls, f.name).__set__ for f in fields(cls))  # type: ignore[arg-type]
+
+    if len(setters) == 4:
+        s0, s1, s2, s3 = setters
+
+        def build4(a: Any, b: Any, c: Any, d: Any) -> _T:
+            obj = new(cls)
+            s0(obj, a)
+            s1(obj, b)
+            s2(obj, c)
+            s3(obj, d)
+            return obj
+
+        return build4
+
+    def build(*values: Any) -> _T:
+        obj = new(cls)
+        for setter, value in zip(setters, values, strict=True):
+            setter(obj, value)
+        return obj
+
+    return build
+
+
+make_sse = _builder(ServerSentEvent)
+make_delta = _builder(Delta)

@@ -1,0 +1,147 @@
+"""Bytes to lines: the part of WHATWG HTML 9.2.5 shared by every SSE layer.
+
+:class:`LineSplitter` turns reads of any size into *complete* decoded lines:
+
+- one leading UTF-8 BOM is stripped per stream, even when it arrives split
+  across reads ("UTF-8 decode" in the Encoding standard);
+- invalid UTF-8 becomes U+FFFD, one per maximal subpart.  Lines are decoded
+  as whole regions that end at a line terminator.  CR and LF are never part
+  of a multi-byte sequence, so decoding region by region gives exactly the
+  result of decoding the whole stream at once;
+- CRLF, LF and CR each end a line, including a CR that ends one read and an
+  LF that starts the next.  Other Unicode line breaks do not end lines.
+
+Each call to :meth:`LineSplitter.feed` returns the complete lines it found as
+one string, normalised to LF and ending in LF (or ``""``).  Callers split it
+with ``str.split``; the recovery layer searches it as a block.  Nothing is
+ever re-scanned: the terminator search looks only at the new bytes.
+"""
+
+from __future__ import annotations
+
+from ._errors import LimitExceeded, RemoteProtocolError
+
+__all__ = ["DEFAULT_MAX_LINE_SIZE", "LineSplitter"]
+
+#: Default limit on one line, in bytes, excluding its terminator.
+DEFAULT_MAX_LINE_SIZE = 1 << 20
+
+_BOM = b"\xef\xbb\xbf"
+
+#: Large reads are processed in windows of this size, so the decoded text
+#: and line lists alive at once stay bounded whatever the caller passes.
+WINDOW = 256 * 1024
+
+
+class LineSplitter:
+    """Incremental CR/LF/CRLF line splitter with UTF-8 decoding and a line limit."""
+
+    __slots__ = ("_at_start", "_consumed", "_head", "_partial", "_region", "_region_start",
+                 "_skip_lf", "max_line_size")
+
+    def __init__(self, max_line_size: int = DEFAULT_MAX_LINE_SIZE) -> None:
+        if max_line_size < 1:
+            raise ValueError("max_line_size must be at least 1")
+        self.max_line_size = max_line_size
+        self._at_start = True
+        self._head = b""  # the first bytes, held back while they could be a BOM
+        self._partial = bytearray()  # the unterminated last line
+        self._skip_lf = False  # the last region ended in CR: a leading LF is its pair
+        self._consumed = 0  # stream offset of the first byte of _partial
+        self._region: bytes | bytearray = b""  # raw bytes behind the last returned text
+        self._region_start = 0
+
+    @property
+    def offset(self) -> int:
+        """The stream byte offset just past the last complete line."""
+        return self._consumed
+
+    def feed(self, data: bytes) -> str:
+        """Buffer ``data``; return the lines it completes, LF-normalised, or ``""``."""
+        if self._at_start:
+            data = self._head + data
+            if len(data) < 3 and _BOM.startswith(data):
+                self._head = data
+                return ""
+            self._at_start = False
+            self._head = b""
+            if data[:3] == _BOM:
+                data = data[3:]
+                self._consumed += 3
+        if self._skip_lf and data:
+            self._skip_lf = False
+            if data[0] == 10:
+                data = data[1:]
+                self._consumed += 1
+        end = max(data.rfind(b"\n"), data.rfind(b"\r")) + 1
+        if not end:
+            partial = self._partial
+            partial += data
+            if len(partial) > self.max_line_size:
+                self._line_too_long(self._consumed, len(partial))
+            return ""
+        region: bytes | bytearray
+        if self._partial:
+            region = self._partial
+            region += data[:end]
+            self._partial = bytearray(data[end:])
+        else:
+            region = data if end == len(data) else data[:end]
+            if end < len(data):
+                self._partial = bytearray(data[end:])
+        self._region = region
+        self._region_start = start = self._consumed
+        self._consumed = start + len(region)
+        if len(region) > self.max_line_size:
+            self._check_line_sizes(region, start)
+        if len(self._partial) > self.max_line_size:
+            self._line_too_long(self._consumed, len(self._partial))
+        self._skip_lf = region[-1] == 13
+        text = region.decode("utf-8", "replace")
+        if "\r" in text:
+            text = text.replace("\r\n", "\n").replace("\r", "\n")
+        return text
+
+    def close(self) -> str:
+        """End of stream: return the unterminated last line (decoded), possibly ``""``.
+
+        The splitter is spent afterwards.  The BOM rule still applies to a
+        stream that never got past its first three bytes.
+        """
+        tail = bytes(self._partial)
+        if self._at_start and self._head:
+            tail = self._head[3:] if self._head[:3] == _BOM else self._head
+        self._partial = bytearray()
+        self._head = b""
+        return tail.decode("utf-8", "replace")
+
+    def line_offset(self, index: int) -> int:
+        """The stream offset of line ``index`` of the text the last ``feed`` returned."""
+        offset = self._region_start
+        for line in self._region.splitlines(keepends=True)[:index]:
+            offset += len(line)
+        return offset
+
+    def _check_line_sizes(self, region: bytes | bytearray, start: int) -> None:
+        # Only reached when the region itself is longer than the limit, so a
+        # conforming stream read in ordinary sizes never pays for this.
+        offset = start
+        for line in region.splitlines(keepends=True):
+            size = len(line.rstrip(b"\r\n"))
+            if size > self.max_line_size:
+                self._line_too_long(offset, size)
+            offset += len(line)
+
+    def _line_too_long(self, offset: int, size: int) -> None:
+        raise LimitExceeded(
+            f"line at byte {offset} is longer than max_line_size={self.max_line_size} bytes"
+            f" (at least {size} bytes); raise max_line_size if such lines are expected",
+            limit_name="max_line_size",
+            limit=self.max_line_size,
+            offset=offset,
+        )
+
+
+def error_at(message: str, offset: int) -> RemoteProtocolError:
+    """Build a :class:`RemoteProtocolError` whose message ends with its byte offset."""
+    return RemoteProtocolError(f"{message} (at byte {offset})", offset=offset)

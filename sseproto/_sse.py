@@ -1,0 +1,243 @@
+"""The SSE decoder: WHATWG HTML 9.2.6 "Interpreting an event stream", byte-exact.
+
+Rules (section numbers are the HTML standard's):
+
+- 9.2.6: an empty line dispatches the block.  Dispatch first commits the last
+  event ID buffer to the last event ID string, *even when the data buffer is
+  empty*; an empty data buffer then dispatches nothing.  One trailing LF is
+  removed from the data, the type defaults to ``"message"``, and the data
+  and event type buffers are reset (the id buffer persists).
+- 9.2.6: a line starting with ``:`` is a comment.  Otherwise the field name
+  is everything before the first ``:`` (the whole line when there is none),
+  and the value is the rest with exactly one leading U+0020 removed.  Field
+  names are compared literally; unknown fields are ignored.
+- ``data`` appends value + LF; ``event`` sets the type; ``id`` sets the id
+  buffer unless the value contains U+0000; ``retry`` is accepted only when
+  it is non-empty and all ASCII digits, and is kept exactly however large.
+- 9.2.5: at end of stream an unterminated block is discarded.
+
+Bytes, BOM and line endings are :mod:`sseproto._lines`'s business.
+"""
+
+from __future__ import annotations
+
+from ._errors import LimitExceeded, LocalProtocolError, ProtocolError
+from ._events import ServerSentEvent, make_sse
+from ._lines import DEFAULT_MAX_LINE_SIZE, WINDOW, LineSplitter
+
+__all__ = ["DEFAULT_MAX_EVENT_SIZE", "SSEDecoder", "format_digits", "parse_digits"]
+
+#: Default limit on one event's data (as dispatched), in characters (code points).
+DEFAULT_MAX_EVENT_SIZE = 16 << 20
+
+_new_object = object.__new__
+_SETTERS = tuple(
+    getattr(ServerSentEvent, name).__set__ for name in ("event", "data", "id", "retry")
+)
+
+# CPython refuses int() on strings of more than 4,300 digits; split them.
+_INT_CHUNK = 4000
+
+
+def parse_digits(digits: str) -> int:
+    """``int(digits)`` for an ASCII-digit string of any length.
+
+    Divide and conquer keeps this sub-quadratic, so a megabyte of digits is
+    still cheap, and it never trips Python's integer-string limit.
+    """
+    if len(digits) <= _INT_CHUNK:
+        return int(digits)
+    low_len = len(digits) // 2
+    high = parse_digits(digits[:-low_len])
+    scale: int = 10**low_len
+    return high * scale + parse_digits(digits[-low_len:])
+
+
+def format_digits(value: int) -> str:
+    """``str(value)`` for a non-negative int of any size (the inverse of :func:`parse_digits`)."""
+    if value < 10**_INT_CHUNK:
+        return str(value)
+    low_len = value.bit_length() * 3 // 20  # about half its decimal digits
+    high, low = divmod(value, 10**low_len)
+    return format_digits(high) + format_digits(low).rjust(low_len, "0")
+
+
+class SSEDecoder:
+    """Sans-IO SSE decoder: ``feed()`` bytes split anywhere, get :class:`ServerSentEvent` s.
+
+    >>> dec = SSEDecoder()
+    >>> dec.feed(b"id: 7\\ndata: hel")
+    []
+    >>> dec.feed(b"lo\\r\\n\\r\\n")
+    [ServerSentEvent(event='message', data='hello', id='7', retry=None)]
+    >>> dec.close(), dec.last_event_id
+    ([], '7')
+
+    ``max_line_size`` bounds one line in bytes and ``max_event_size`` one
+    event's data in characters; exceeding either raises
+    :class:`~sseproto.LimitExceeded`.  After any error the decoder refuses
+    further input.
+    """
+
+    __slots__ = ("_data", "_data_size", "_error", "_event_type", "_id_buffer", "_lines",
+                 "_state", "last_event_id", "max_event_size", "retry")
+
+    def __init__(
+        self,
+        *,
+        max_line_size: int = DEFAULT_MAX_LINE_SIZE,
+        max_event_size: int = DEFAULT_MAX_EVENT_SIZE,
+    ) -> None:
+        if max_event_size < 1:
+            raise ValueError("max_event_size must be at least 1")
+        self._lines = LineSplitter(max_line_size)
+        self.max_event_size = max_event_size
+        self._data: list[str] = []  # the data buffer, one item per data line
+        self._data_size = 0
+        self._event_type = ""
+        self._id_buffer: str | None = None
+        #: The last event ID string, committed at each dispatch (empty line).
+        #: This is what an EventSource sends as ``Last-Event-ID``.
+        self.last_event_id: str | None = None
+        #: The reconnection time in milliseconds, once a valid ``retry`` arrived.
+        self.retry: int | None = None
+        self._state = "open"
+        self._error: ProtocolError | None = None
+
+    def feed(self, data: bytes) -> list[ServerSentEvent]:
+        """Feed the next bytes of the stream; return the events they complete."""
+        if self._state != "open":
+            self._refuse()
+        if type(data) is not bytes:
+            data = bytes(data)
+        out: list[ServerSentEvent] = []
+        try:
+            if len(data) <= WINDOW:
+                text = self._lines.feed(data)
+                if text:
+                    self._interpret(text, out)
+            else:
+                for start in range(0, len(data), WINDOW):
+                    text = self._lines.feed(data[start : start + WINDOW])
+                    if text:
+                        self._interpret(text, out)
+        except ProtocolError as exc:
+            self._state = "error"
+            self._error = exc
+            raise
+        return out
+
+    def close(self) -> list[ServerSentEvent]:
+        """Signal the end of the stream.  An unterminated last block is discarded."""
+        if self._state != "open":
+            self._refuse()
+        self._state = "closed"
+        self._lines.close()
+        self._data = []
+        return []
+
+    def _refuse(self) -> None:
+        if self._state == "closed":
+            raise LocalProtocolError("SSEDecoder.feed() or close() called after close()")
+        raise LocalProtocolError(
+            f"SSEDecoder cannot continue after an earlier error: {self._error}"
+        )
+
+    def _interpret(self, text: str, out: list[ServerSentEvent]) -> None:
+        # Splitting on LF LF gives one item per block, each dispatched at its
+        # end.  Processing an item line by line and then dispatching is exact
+        # for any item, including "" and items that start with LF (runs of
+        # empty lines).  The common item, one "data: " line with nothing
+        # pending, becomes an event without the line loop.
+        blocks = text.split("\n\n")
+        rest = blocks.pop()  # lines after the last empty line: "" or ending in LF
+        if blocks:
+            start = 0
+            if self._data or self._event_type:
+                self._lines_in(blocks, 0, out)
+                start = 1
+            new = _new_object
+            set_event, set_data, set_id, set_retry = _SETTERS
+            event_id, retry = self._id_buffer, self.retry
+            largest = self.max_event_size + 6
+            for index in range(start, len(blocks)):
+                block = blocks[index]
+                if block.startswith("data: ") and "\n" not in block and len(block) <= largest:
+                    ev = new(ServerSentEvent)
+                    set_event(ev, "message")
+                    set_data(ev, block[6:])
+                    set_id(ev, event_id)
+                    set_retry(ev, retry)
+                    out.append(ev)
+                else:
+                    self._lines_in(blocks, index, out)
+                    event_id, retry = self._id_buffer, self.retry
+            self.last_event_id = event_id
+        if rest:
+            blocks.append(rest[:-1])
+            self._lines_in(blocks, len(blocks) - 1, out, dispatch=False)
+
+    def _lines_in(
+        self, blocks: list[str], index: int, out: list[ServerSentEvent], dispatch: bool = True
+    ) -> None:
+        """Interpret the lines of ``blocks[index]``, then dispatch unless told not to."""
+        lines = blocks[index].split("\n")
+        if dispatch:
+            lines.append("")
+        data = self._data
+        size = self._data_size  # the data buffer's length, one LF per line included
+        limit = self.max_event_size + 1  # the dispatched data drops the last LF
+        for line_no, line in enumerate(lines):
+            if not line:
+                self.last_event_id = self._id_buffer
+                if data:
+                    out.append(make_sse(self._event_type or "message",
+                                        data[0] if len(data) == 1 else "\n".join(data),
+                                        self._id_buffer, self.retry))
+                    data = self._data = []
+                    size = 0
+                self._event_type = ""
+                continue
+            if line.startswith("data: "):
+                value = line[6:]
+            else:
+                colon = line.find(":")
+                if colon == 0:
+                    continue
+                if colon < 0:
+                    name, value = line, ""
+                else:
+                    name, value = line[:colon], line[colon + 1 :]
+                    if value.startswith(" "):
+                        value = value[1:]
+                if name != "data":
+                    self._field(name, value)
+                    continue
+            size += len(value) + 1
+            if size > limit:
+                first_line = sum(block.count("\n") + 2 for block in blocks[:index])
+                self._event_too_large(first_line + line_no, size - 1)
+            data.append(value)
+        self._data_size = size
+
+    def _field(self, name: str, value: str) -> None:
+        if name == "event":
+            self._event_type = value
+        elif name == "id":
+            if "\x00" not in value:
+                self._id_buffer = value
+        elif name == "retry" and value.isascii() and value.isdigit():
+            self.retry = parse_digits(value)
+
+    def _event_too_large(self, line_index: int, size: int) -> None:
+        offset = self._lines.line_offset(line_index)
+        raise LimitExceeded(
+            f"event data reaches {size} characters at the line starting at byte {offset},"
+            f" over max_event_size={self.max_event_size}; raise max_event_size if such"
+            " events are expected",
+            limit_name="max_event_size",
+            limit=self.max_event_size,
+            offset=offset,
+        )
+
+
