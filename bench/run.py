@@ -217,7 +217,7 @@ def run_httpx_sse(chunks: list[bytes], sink: Sink) -> None:
 def run_sseclient(chunks: list[bytes], sink: Sink) -> None:
     import sseclient
 
-    for ev in sseclient.SSEClient(chunks).events():
+    for ev in sseclient.SSEClient(iter(chunks)).events():
         if ev.data != "[DONE]":
             sink(loads(ev.data))
 
@@ -254,7 +254,8 @@ def run_pg_floor(chunks: list[bytes], sink: Sink) -> None:
 
 
 def run_chat(chunks: list[bytes], sink: Sink) -> None:
-    dec = sseproto.ChatStreamDecoder(dialect="auto")
+    mod: Any = sseproto  # ChatStreamDecoder may not exist yet
+    dec = mod.ChatStreamDecoder(dialect="auto")
     Delta, StreamError = sseproto.Delta, sseproto.StreamError
 
     def handle(evs: Iterable[Any]) -> None:
@@ -339,7 +340,7 @@ def gate(wl: Workload, fn: Runner) -> str:
 
 
 def time_once(fn: Runner, chunks: list[bytes]) -> float:
-    sink = deque(maxlen=0).append
+    sink: Sink = deque[Any](maxlen=0).append
     gc.collect()
     t0 = perf_counter()
     fn(chunks, sink)
@@ -460,8 +461,11 @@ def main(argv: list[str] | None = None) -> int:
     text = "".join(tokens)
     pg = pg_stream(chunk_objs(rng, tokens, pg=True)) if has_chat else b""
     if has_chat:
-        chat = {"chat-baseline": run_chat_baseline, "ChatStreamDec": run_chat}
-        floor = {"pg-floor": run_pg_floor, "ChatStreamDec": run_chat}
+        chat: dict[str, Runner | str] = {
+            "chat-baseline": run_chat_baseline,
+            "ChatStreamDec": run_chat,
+        }
+        floor: dict[str, Runner | str] = {"pg-floor": run_pg_floor, "ChatStreamDec": run_chat}
         for rname, split in reads.items():
             name = f"chat conforming LF {rname}"
             wls.append(Workload(name, len(lf), split(lf), len(objs), text, chat))

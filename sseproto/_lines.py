@@ -56,6 +56,11 @@ class LineSplitter:
         """The stream byte offset just past the last complete line."""
         return self._consumed
 
+    @property
+    def region(self) -> tuple[bytes | bytearray, int]:
+        """The raw bytes behind the text the last call returned, and their stream offset."""
+        return self._region, self._region_start
+
     def feed(self, data: bytes) -> str:
         """Buffer ``data``; return the lines it completes, LF-normalised, or ``""``."""
         if self._at_start:
@@ -96,7 +101,8 @@ class LineSplitter:
             self._check_line_sizes(region, start)
         if len(self._partial) > self.max_line_size:
             self._line_too_long(self._consumed, len(self._partial))
-        self._skip_lf = region[-1] == 13
+        # A CR that is the last byte so far may be the first half of a CRLF.
+        self._skip_lf = end == len(data) and region[-1] == 13
         text = region.decode("utf-8", "replace")
         if "\r" in text:
             text = text.replace("\r\n", "\n").replace("\r", "\n")
@@ -113,6 +119,7 @@ class LineSplitter:
             tail = self._head[3:] if self._head[:3] == _BOM else self._head
         self._partial = bytearray()
         self._head = b""
+        self._region, self._region_start = tail, self._consumed
         return tail.decode("utf-8", "replace")
 
     def line_offset(self, index: int) -> int:

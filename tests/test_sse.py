@@ -199,3 +199,10 @@ def test_error_classes_form_the_documented_hierarchy() -> None:
     assert issubclass(sseproto.TransportError, sseproto.Error)
     err = sseproto.HTTPStatusError("nope", status_code=401, body={"error": {}})
     assert err.status_code == 401 and err.body == {"error": {}}
+
+
+def test_cr_inside_a_read_does_not_swallow_the_next_reads_lf() -> None:
+    # Regression: a CR followed by more bytes in the same read is a whole line end;
+    # only a CR that is the very last byte so far may pair with a leading LF.
+    events, _ = run(SSEDecoder, [b"data: a\rdata: b", b"\n\n"])
+    assert events == [ServerSentEvent(data="a\nb")]
