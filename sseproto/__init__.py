@@ -6,6 +6,7 @@ any I/O.  See ``DESIGN.md`` for the layers and the public contract.
 
 from __future__ import annotations
 
+from ._chat import ChatStreamDecoder
 from ._encode import encode, encode_comment
 from ._errors import (
     ConnectError,
@@ -27,6 +28,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "ChatEvent",
+    "ChatStreamDecoder",
     "ConnectError",
     "Delta",
     "Done",

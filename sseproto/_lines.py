@@ -19,7 +19,7 @@ ever re-scanned: the terminator search looks only at the new bytes.
 
 from __future__ import annotations
 
-from ._errors import LimitExceeded, RemoteProtocolError
+from ._errors import LimitExceeded
 
 __all__ = ["DEFAULT_MAX_LINE_SIZE", "LineSplitter"]
 
@@ -37,7 +37,7 @@ class LineSplitter:
     """Incremental CR/LF/CRLF line splitter with UTF-8 decoding and a line limit."""
 
     __slots__ = ("_at_start", "_consumed", "_head", "_partial", "_region", "_region_start",
-                 "_skip_lf", "max_line_size")
+                 "_skip_lf", "error", "max_line_size")
 
     def __init__(self, max_line_size: int = DEFAULT_MAX_LINE_SIZE) -> None:
         if max_line_size < 1:
@@ -50,6 +50,9 @@ class LineSplitter:
         self._consumed = 0  # stream offset of the first byte of _partial
         self._region: bytes | bytearray = b""  # raw bytes behind the last returned text
         self._region_start = 0
+        #: A limit error found by the last ``feed``: the returned text stops before
+        #: the offending line, and the caller raises this after interpreting it.
+        self.error: LimitExceeded | None = None
 
     @property
     def offset(self) -> int:
@@ -83,7 +86,7 @@ class LineSplitter:
             partial = self._partial
             partial += data
             if len(partial) > self.max_line_size:
-                self._line_too_long(self._consumed, len(partial))
+                raise self._line_too_long(self._consumed, len(partial))
             return ""
         region: bytes | bytearray
         if self._partial:
@@ -94,15 +97,19 @@ class LineSplitter:
             region = data if end == len(data) else data[:end]
             if end < len(data):
                 self._partial = bytearray(data[end:])
-        self._region = region
         self._region_start = start = self._consumed
         self._consumed = start + len(region)
-        if len(region) > self.max_line_size:
-            self._check_line_sizes(region, start)
-        if len(self._partial) > self.max_line_size:
-            self._line_too_long(self._consumed, len(self._partial))
         # A CR that is the last byte so far may be the first half of a CRLF.
         self._skip_lf = end == len(data) and region[-1] == 13
+        # Limit errors wait until the lines before the long one have been
+        # interpreted, so errors come in stream order whatever the reads.
+        if len(region) > self.max_line_size:
+            region = self._cut_before_long_line(region, start)
+        if self.error is None and len(self._partial) > self.max_line_size:
+            self.error = self._line_too_long(self._consumed, len(self._partial))
+        self._region = region
+        if not region:
+            return ""
         text = region.decode("utf-8", "replace")
         if "\r" in text:
             text = text.replace("\r\n", "\n").replace("\r", "\n")
@@ -129,26 +136,23 @@ class LineSplitter:
             offset += len(line)
         return offset
 
-    def _check_line_sizes(self, region: bytes | bytearray, start: int) -> None:
+    def _cut_before_long_line(self, region: bytes | bytearray, start: int) -> bytes | bytearray:
         # Only reached when the region itself is longer than the limit, so a
         # conforming stream read in ordinary sizes never pays for this.
-        offset = start
+        cut = 0
         for line in region.splitlines(keepends=True):
             size = len(line.rstrip(b"\r\n"))
             if size > self.max_line_size:
-                self._line_too_long(offset, size)
-            offset += len(line)
+                self.error = self._line_too_long(start + cut, size)
+                return region[:cut]
+            cut += len(line)
+        return region
 
-    def _line_too_long(self, offset: int, size: int) -> None:
-        raise LimitExceeded(
+    def _line_too_long(self, offset: int, size: int) -> LimitExceeded:
+        return LimitExceeded(
             f"line at byte {offset} is longer than max_line_size={self.max_line_size} bytes"
             f" (at least {size} bytes); raise max_line_size if such lines are expected",
             limit_name="max_line_size",
             limit=self.max_line_size,
             offset=offset,
         )
-
-
-def error_at(message: str, offset: int) -> RemoteProtocolError:
-    """Build a :class:`RemoteProtocolError` whose message ends with its byte offset."""
-    return RemoteProtocolError(f"{message} (at byte {offset})", offset=offset)

@@ -39,6 +39,7 @@ Every repair is counted in :attr:`FrameDecoder.repairs`.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 import orjson
@@ -46,7 +47,7 @@ import orjson
 from ._errors import LimitExceeded, RemoteProtocolError, snippet
 from ._lines import LineSplitter
 
-__all__ = ["DONE", "Frame", "FrameDecoder", "Repairs"]
+__all__ = ["DONE", "FrameDecoder", "Repairs"]
 
 
 class _DoneMarker:
@@ -60,10 +61,9 @@ class _DoneMarker:
 
 DONE: Any = _DoneMarker()
 
-#: A recovered frame: (SSE event type or "", payload).  The payload is the
-#: parsed JSON value, :data:`DONE`, or (for ``event: error`` frames whose data
-#: is not JSON) the raw text.
-Frame = tuple[str, Any]
+# A recovered frame is sent as sink(event, value): the SSE event type (or "")
+# and the parsed JSON value, DONE, or (for an ``event: error`` frame whose
+# data is not JSON) the raw text.
 
 # A JSON string: quotes with anything but quote/backslash, or escapes, inside.
 _JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
@@ -118,19 +118,23 @@ class _Mark:
 
 
 class FrameDecoder:
-    """Turns decoded text (complete LF-terminated lines) into :data:`Frame` s.
+    """Turns decoded text (complete LF-terminated lines) into frames for ``sink(event, value)``.
 
     ``on_malformed`` is ``"raise"`` (a :class:`RemoteProtocolError` naming the
     byte offset and the text) or ``"skip"`` (the frame is dropped and counted).
     """
 
-    __slots__ = ("_blank_seen", "_depth", "_event", "_lines", "_mark", "_pieces", "_size",
-                 "_unprefixed", "max_event_size", "on_malformed", "repairs")
+    __slots__ = ("_blank_seen", "_depth", "_event", "_lines", "_mark", "_pieces", "_sink",
+                 "_size", "_unprefixed", "max_event_size", "on_malformed", "repairs", "stopped")
 
-    def __init__(self, lines: LineSplitter, max_event_size: int, on_malformed: str) -> None:
+    def __init__(self, lines: LineSplitter, sink: Callable[[str, Any], None],
+                 max_event_size: int, on_malformed: str) -> None:
         if on_malformed not in ("raise", "skip"):
             raise ValueError(f'on_malformed must be "raise" or "skip", not {on_malformed!r}')
         self._lines = lines
+        self._sink = sink
+        #: Set by the sink (or at ``[DONE]``) to stop decoding: the rest is ignored.
+        self.stopped = False
         self.max_event_size = max_event_size
         self.on_malformed = on_malformed
         self.repairs = Repairs()
@@ -144,13 +148,13 @@ class FrameDecoder:
 
     # --- the block-level fast path ------------------------------------------------
 
-    def feed(self, text: str, out: list[Frame]) -> None:
-        """Append the frames completed by ``text`` (LF-terminated lines) to ``out``."""
+    def feed(self, text: str) -> None:
+        """Send the frames completed by ``text`` (LF-terminated lines) to the sink."""
         pos = 0
         end = len(text)
         next_data = next_blank = -1  # cached search results, never searched twice
         largest = self.max_event_size + 1
-        while pos < end:
+        while pos < end and not self.stopped:
             if self._pieces is None:
                 if text.startswith("data: {", pos):
                     start = pos + 6
@@ -182,29 +186,29 @@ class FrameDecoder:
                         except _JSONError:
                             pass
                         else:
-                            self._emit(value, text, start, stop, out)
+                            self._emit(value, text, start, stop)
                             pos = stop
                             continue
             newline = text.index("\n", pos)
-            self._line(text, pos, newline, out)
+            self._line(text, pos, newline)
             pos = newline + 1
 
-    def _emit(self, value: Any, text: str, start: int, stop: int, out: list[Frame]) -> None:
+    def _emit(self, value: Any, text: str, start: int, stop: int) -> None:
         if not self._blank_seen:
             self.repairs.add("missing_blank_line")
         if text.find("\n", start, stop - 1) >= 0:
             self.repairs.add("pretty_printed_frames")
             self.repairs.add("unprefixed_lines", text.count("\n", start, stop - 1))
         self._blank_seen = False
-        out.append((self._event, value))
-        self._event = ""
+        event, self._event = self._event, ""
+        self._sink(event, value)
 
     # --- the line-by-line rules ---------------------------------------------------
 
-    def _line(self, text: str, pos: int, newline: int, out: list[Frame]) -> None:
+    def _line(self, text: str, pos: int, newline: int) -> None:
         line = text[pos:newline]
         if self._pieces is not None:
-            self._continue(line, out)
+            self._continue(line)
             return
         if not line:
             self._blank_seen = True
@@ -218,7 +222,7 @@ class FrameDecoder:
         if value.startswith(" "):
             value = value[1:]
         if name == "data":
-            self._start(value, text, pos, out)
+            self._start(value, text, pos)
         elif name == "event":
             self._event = value
         elif name not in ("id", "retry"):
@@ -227,7 +231,7 @@ class FrameDecoder:
             else:
                 self.repairs.add("ignored_lines")
 
-    def _start(self, value: str, text: str, pos: int, out: list[Frame]) -> None:
+    def _start(self, value: str, text: str, pos: int) -> None:
         stripped = value.strip()
         if not stripped:
             self.repairs.add("keep_alives")
@@ -236,8 +240,9 @@ class FrameDecoder:
             self.repairs.add("missing_blank_line")
         if stripped == "[DONE]":
             self._blank_seen = False
-            out.append((self._event, DONE))
-            self._event = ""
+            event, self._event = self._event, ""
+            self.stopped = True
+            self._sink(event, DONE)
             return
         region, region_start = self._lines.region
         self._mark = _Mark(text, pos, region, region_start)
@@ -248,14 +253,15 @@ class FrameDecoder:
             self._too_large()
         self._depth = nesting(value)
         if self._depth <= 0:
-            self._finish(out)
+            self._finish()
 
-    def _continue(self, line: str, out: list[Frame]) -> None:
+    def _continue(self, line: str) -> None:
         if line.startswith("data:"):
             line = line[6:] if line.startswith(" ", 5) else line[5:]
             if line.strip() == "[DONE]":
-                self._finish(out)
-                self._start(line, "", 0, out)
+                self._finish()
+                if not self.stopped:
+                    self._start(line, "", 0)
                 return
         elif not line:
             self.repairs.add("blank_line_in_json")
@@ -269,9 +275,9 @@ class FrameDecoder:
             self._too_large()
         self._depth += nesting(line)
         if self._depth <= 0:
-            self._finish(out)
+            self._finish()
 
-    def _finish(self, out: list[Frame]) -> None:
+    def _finish(self) -> None:
         pieces, mark = self._pieces, self._mark
         assert pieces is not None and mark is not None
         self._pieces = self._mark = None
@@ -289,9 +295,9 @@ class FrameDecoder:
             else:
                 self._malformed(payload, "data that is not JSON", mark.text, mark.pos, mark)
                 return
-        out.append((event, value))
+        self._sink(event, value)
 
-    def close(self, tail: str, out: list[Frame]) -> None:
+    def close(self, tail: str) -> None:
         """End of stream.  ``tail`` is the unterminated last line, if any.
 
         A complete frame in the unterminated last block (including a last line
@@ -299,8 +305,10 @@ class FrameDecoder:
         stream ends every block with an empty line.  An open, incomplete frame
         is dropped and counted.
         """
+        if self.stopped:
+            return
         if tail:
-            self.feed(tail + "\n", out)
+            self.feed(tail + "\n")
         if self._pieces is not None:
             self._pieces = self._mark = None
             self.repairs.add("dropped_partial_frame")

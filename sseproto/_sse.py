@@ -111,16 +111,14 @@ class SSEDecoder:
         if type(data) is not bytes:
             data = bytes(data)
         out: list[ServerSentEvent] = []
+        lines = self._lines
         try:
-            if len(data) <= WINDOW:
-                text = self._lines.feed(data)
+            for start in range(0, len(data), WINDOW) if len(data) > WINDOW else (0,):
+                text = lines.feed(data if len(data) <= WINDOW else data[start : start + WINDOW])
                 if text:
                     self._interpret(text, out)
-            else:
-                for start in range(0, len(data), WINDOW):
-                    text = self._lines.feed(data[start : start + WINDOW])
-                    if text:
-                        self._interpret(text, out)
+                if lines.error is not None:
+                    raise lines.error
         except ProtocolError as exc:
             self._state = "error"
             self._error = exc

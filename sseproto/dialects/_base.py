@@ -96,8 +96,6 @@ def error_event(value: Any) -> StreamError:
         message = str(error)
         kind = value.get("error_type") or "error"
         code = value.get("code")
-    if kind == "error" and error is value and value.get("object") != "error":
-        kind = "error"
     if not isinstance(code, str | int) or isinstance(code, bool):
         code = None
     return StreamError(message=str(message), type=str(kind), code=code, payload=value)
@@ -111,6 +109,7 @@ class Dialect:
     def __init__(self) -> None:
         self.result = ChatResult()
         self.ended = False  # a Done or StreamError was emitted: ignore the rest
+        self.completed = False  # the protocol's normal end was reached
 
     @classmethod
     def detect(cls, value: dict[str, Any]) -> bool:
@@ -151,7 +150,7 @@ class Dialect:
         """The protocol's normal end: a Final per choice, then Done."""
         self._finals(out)
         out.append(Done())
-        self.ended = True
+        self.ended = self.completed = True
 
     def close(self, out: list[ChatEvent]) -> None:
         """End of input without the end marker: Finals only after a finish reason."""

@@ -248,7 +248,7 @@ F = "utf8"
 vec(F, "utf8-valid-2byte", "Valid 2-byte sequences decode normally.",
     S_UTF8, b"data: caf\xc3\xa9\n\n", [ev("caf\u00e9")])
 vec(F, "utf8-valid-cjk", "Valid 3-byte CJK text decodes normally.",
-    S_UTF8, "data: 我現在都看實況不玩遊戲\n\n".encode("utf-8"),
+    S_UTF8, "data: 我現在都看實況不玩遊戲\n\n".encode(),
     [ev("\u6211\u73fe\u5728\u90fd\u770b\u5be6\u6cc1\u4e0d\u73a9\u904a\u6232")])
 vec(F, "utf8-valid-emoji", "Valid 4-byte emoji (and a modifier) decode normally.",
     S_UTF8, b"data: \xf0\x9f\x8e\x89\xf0\x9f\x91\x8d\xf0\x9f\x8f\xbd\n\n", [ev("\U0001f389\U0001f44d\U0001f3fd")])
@@ -643,7 +643,7 @@ vec(F, "esp-mixed-comments", "Comments with NUL and 2 KiB bodies, CR endings; th
     [ev("1"), ev("2"), ev("3"), ev("4")])
 vec(F, "esp-multibyte-empty-lines", "Leading blank lines then an event with an id and CJK data.",
     R + "fixtures.ts getMultibyteEmptyLineFixtureStream",
-    "\n\n\n\nid: 1\ndata: 我現在都看實況不玩遊戲\n\n".encode("utf-8"),
+    "\n\n\n\nid: 1\ndata: 我現在都看實況不玩遊戲\n\n".encode(),
     [ev("\u6211\u73fe\u5728\u90fd\u770b\u5be6\u6cc1\u4e0d\u73a9\u904a\u6232", id="1")], last_event_id="1")
 vec(F, "esp-unknown-fields", "Unknown fields, leading-space name, bare data and comment inside one block.",
     R + "fixtures.ts getUnknownFieldsFixtureStream",
