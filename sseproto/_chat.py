@@ -138,6 +138,9 @@ class ChatStreamDecoder:
             self._bad_payload(value, "a JSON object")
             return
         if dialect is None:
+            if event == "ping" or not value:  # a keep-alive before the first chunk
+                self._frames.repairs.add("keep_alives")
+                return
             dialect = self._detect(value, out)
             if dialect is None:
                 return

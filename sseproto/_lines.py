@@ -37,7 +37,7 @@ class LineSplitter:
     """Incremental CR/LF/CRLF line splitter with UTF-8 decoding and a line limit."""
 
     __slots__ = ("_at_start", "_consumed", "_head", "_partial", "_region", "_region_start",
-                 "_skip_lf", "error", "max_line_size")
+                 "_skip_lf", "_special", "error", "max_line_size")
 
     def __init__(self, max_line_size: int = DEFAULT_MAX_LINE_SIZE) -> None:
         if max_line_size < 1:
@@ -47,6 +47,7 @@ class LineSplitter:
         self._head = b""  # the first bytes, held back while they could be a BOM
         self._partial = bytearray()  # the unterminated last line
         self._skip_lf = False  # the last region ended in CR: a leading LF is its pair
+        self._special = True  # one of the two flags above is set
         self._consumed = 0  # stream offset of the first byte of _partial
         self._region: bytes | bytearray = b""  # raw bytes behind the last returned text
         self._region_start = 0
@@ -66,22 +67,11 @@ class LineSplitter:
 
     def feed(self, data: bytes) -> str:
         """Buffer ``data``; return the lines it completes, LF-normalised, or ``""``."""
-        if self._at_start:
-            data = self._head + data
-            if len(data) < 3 and _BOM.startswith(data):
-                self._head = data
-                return ""
-            self._at_start = False
-            self._head = b""
-            if data[:3] == _BOM:
-                data = data[3:]
-                self._consumed += 3
-        if self._skip_lf and data:
-            self._skip_lf = False
-            if data[0] == 10:
-                data = data[1:]
-                self._consumed += 1
-        end = max(data.rfind(b"\n"), data.rfind(b"\r")) + 1
+        if self._special:
+            data = self._start_of_read(data)
+        end = data.rfind(b"\n") + 1
+        if data.find(b"\r", end) >= 0:
+            end = data.rfind(b"\r") + 1
         if not end:
             partial = self._partial
             partial += data
@@ -93,27 +83,50 @@ class LineSplitter:
             region = self._partial
             region += data[:end]
             self._partial = bytearray(data[end:])
+        elif end == len(data):
+            region = data
         else:
-            region = data if end == len(data) else data[:end]
-            if end < len(data):
-                self._partial = bytearray(data[end:])
+            region = data[:end]
+            self._partial = bytearray(data[end:])
         self._region_start = start = self._consumed
         self._consumed = start + len(region)
         # A CR that is the last byte so far may be the first half of a CRLF.
-        self._skip_lf = end == len(data) and region[-1] == 13
+        if end == len(data) and region[-1] == 13:
+            self._skip_lf = self._special = True
         # Limit errors wait until the lines before the long one have been
         # interpreted, so errors come in stream order whatever the reads.
         if len(region) > self.max_line_size:
             region = self._cut_before_long_line(region, start)
-        if self.error is None and len(self._partial) > self.max_line_size:
+        if len(self._partial) > self.max_line_size and self.error is None:
             self.error = self._line_too_long(self._consumed, len(self._partial))
         self._region = region
-        if not region:
-            return ""
-        text = region.decode("utf-8", "replace")
-        if "\r" in text:
-            text = text.replace("\r\n", "\n").replace("\r", "\n")
-        return text
+        # CR and LF are never part of a multi-byte sequence, so line ends can
+        # be normalised on the bytes, where it is cheapest.
+        if b"\r" in region:
+            region = region.replace(b"\r\n", b"\n")
+            if b"\r" in region:
+                region = region.replace(b"\r", b"\n")
+        return region.decode("utf-8", "replace")
+
+    def _start_of_read(self, data: bytes) -> bytes:
+        """Apply the stream-start BOM rule and a pending CR's LF pairing to ``data``."""
+        if self._at_start:
+            data = self._head + data
+            if len(data) < 3 and _BOM.startswith(data):
+                self._head = data
+                return b""
+            self._at_start = False
+            self._head = b""
+            if data[:3] == _BOM:
+                data = data[3:]
+                self._consumed += 3
+        if self._skip_lf and data:
+            self._skip_lf = False
+            if data[0] == 10:
+                data = data[1:]
+                self._consumed += 1
+        self._special = self._skip_lf or self._at_start
+        return data
 
     def close(self) -> str:
         """End of stream: return the unterminated last line (decoded), possibly ``""``.

@@ -68,8 +68,18 @@ DONE: Any = _DoneMarker()
 # A JSON string: quotes with anything but quote/backslash, or escapes, inside.
 _JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
 
+#: ``_depth`` of an open plain-text ``event: error`` frame (an SSE event, not JSON).
+_TEXT_MODE: Any = float("inf")
+
+_SSE_FIELD = re.compile(r":|(?:id|event|retry)(?::|$)")
+
 _loads = orjson.loads
 _JSONError = orjson.JSONDecodeError
+
+
+def _is_sse_field(line: str) -> bool:
+    """Is ``line`` a comment or an ``id``/``event``/``retry`` field line?"""
+    return _SSE_FIELD.match(line) is not None
 
 
 def nesting(line: str) -> int:
@@ -251,20 +261,35 @@ class FrameDecoder:
         self._size = len(value)
         if self._size > self.max_event_size:
             self._too_large()
-        self._depth = nesting(value)
-        if self._depth <= 0:
-            self._finish()
+        if stripped[0] in "{[":
+            self._depth = nesting(value)
+            if self._depth <= 0:
+                self._finish()
+        elif self._event == "error":
+            # Plain-text error data: an ordinary SSE event, ended by an empty line.
+            self._depth = _TEXT_MODE
+        else:
+            self._finish()  # a scalar, or not JSON: a frame of one line
 
     def _continue(self, line: str) -> None:
         if line.startswith("data:"):
             line = line[6:] if line.startswith(" ", 5) else line[5:]
-            if line.strip() == "[DONE]":
+            if line.strip() == "[DONE]" and self._depth is not _TEXT_MODE:
                 self._finish()
                 if not self.stopped:
                     self._start(line, "", 0)
                 return
         elif not line:
+            if self._depth is _TEXT_MODE:
+                self._finish()
+                return
             self.repairs.add("blank_line_in_json")
+        elif self._depth is _TEXT_MODE or _is_sse_field(line):
+            # Valid SSE inside an event: comments and id/event/retry fields.
+            # A JSON line never starts with ":" or with a field name and colon.
+            if line.startswith("event:"):
+                self._event = line[7:] if line.startswith(" ", 6) else line[6:]
+            return
         else:
             self._unprefixed += 1
         pieces = self._pieces
@@ -273,9 +298,10 @@ class FrameDecoder:
         self._size += len(line) + 1
         if self._size > self.max_event_size:
             self._too_large()
-        self._depth += nesting(line)
-        if self._depth <= 0:
-            self._finish()
+        if self._depth is not _TEXT_MODE:
+            self._depth += nesting(line)
+            if self._depth <= 0:
+                self._finish()
 
     def _finish(self) -> None:
         pieces, mark = self._pieces, self._mark
@@ -310,8 +336,11 @@ class FrameDecoder:
         if tail:
             self.feed(tail + "\n")
         if self._pieces is not None:
-            self._pieces = self._mark = None
-            self.repairs.add("dropped_partial_frame")
+            if self._depth is _TEXT_MODE:
+                self._finish()  # an error's text, unterminated: still worth reporting
+            else:
+                self._pieces = self._mark = None
+                self.repairs.add("dropped_partial_frame")
         if not self._blank_seen:
             self.repairs.add("unterminated_last_frame")
 

@@ -30,6 +30,9 @@ __all__ = ["DEFAULT_MAX_EVENT_SIZE", "SSEDecoder", "format_digits", "parse_digit
 #: Default limit on one event's data (as dispatched), in characters (code points).
 DEFAULT_MAX_EVENT_SIZE = 16 << 20
 
+# Decoder states.
+_OPEN, _CLOSED, _ERROR = "open", "closed", "error"
+
 _new_object = object.__new__
 _SETTERS = tuple(
     getattr(ServerSentEvent, name).__set__ for name in ("event", "data", "id", "retry")
@@ -101,41 +104,46 @@ class SSEDecoder:
         self.last_event_id: str | None = None
         #: The reconnection time in milliseconds, once a valid ``retry`` arrived.
         self.retry: int | None = None
-        self._state = "open"
+        self._state = _OPEN
         self._error: ProtocolError | None = None
 
     def feed(self, data: bytes) -> list[ServerSentEvent]:
         """Feed the next bytes of the stream; return the events they complete."""
-        if self._state != "open":
+        if self._state is not _OPEN:
             self._refuse()
-        if type(data) is not bytes:
-            data = bytes(data)
+        if len(data) > WINDOW or type(data) is not bytes:
+            return self._feed_large(bytes(data))
         out: list[ServerSentEvent] = []
-        lines = self._lines
         try:
-            for start in range(0, len(data), WINDOW) if len(data) > WINDOW else (0,):
-                text = lines.feed(data if len(data) <= WINDOW else data[start : start + WINDOW])
-                if text:
-                    self._interpret(text, out)
-                if lines.error is not None:
-                    raise lines.error
+            text = self._lines.feed(data)
+            if text:
+                self._interpret(text, out)
+            if self._lines.error is not None:
+                raise self._lines.error
         except ProtocolError as exc:
-            self._state = "error"
+            self._state = _ERROR
             self._error = exc
             raise
         return out
 
+    def _feed_large(self, data: bytes) -> list[ServerSentEvent]:
+        # Windows bound the text and line lists alive at once.
+        out: list[ServerSentEvent] = []
+        for start in range(0, len(data), WINDOW):
+            out += self.feed(data[start : start + WINDOW])
+        return out
+
     def close(self) -> list[ServerSentEvent]:
         """Signal the end of the stream.  An unterminated last block is discarded."""
-        if self._state != "open":
+        if self._state is not _OPEN:
             self._refuse()
-        self._state = "closed"
+        self._state = _CLOSED
         self._lines.close()
         self._data = []
         return []
 
     def _refuse(self) -> None:
-        if self._state == "closed":
+        if self._state is _CLOSED:
             raise LocalProtocolError("SSEDecoder.feed() or close() called after close()")
         raise LocalProtocolError(
             f"SSEDecoder cannot continue after an earlier error: {self._error}"

@@ -138,8 +138,9 @@ class Dialect:
             state.chunk = chunk
         out.append(make_delta(state.index, content, chunk, tool_calls))
 
-    def finish(self, state: ChoiceState, reason: str, chunk: dict[str, Any]) -> None:
-        state.finish_reason = reason
+    def finish(self, state: ChoiceState, reason: str | None, chunk: dict[str, Any]) -> None:
+        if reason is not None:
+            state.finish_reason = reason
         state.chunk = chunk
 
     def error(self, value: Any, out: list[ChatEvent]) -> None:
@@ -153,17 +154,17 @@ class Dialect:
         self.ended = self.completed = True
 
     def close(self, out: list[ChatEvent]) -> None:
-        """End of input without the end marker: Finals only after a finish reason."""
-        if not self.ended and any(
-            state.finish_reason is not None for state in self.result.choices.values()
-        ):
-            self._finals(out)
+        """End of input without the end marker: a Final for each choice that finished."""
+        if not self.ended:
+            self._finals(out, only_finished=True)
         self.ended = True
 
-    def _finals(self, out: list[ChatEvent]) -> None:
+    def _finals(self, out: list[ChatEvent], only_finished: bool = False) -> None:
         usage = self.result.usage
         for index in sorted(self.result.choices):
             state = self.result.choices[index]
+            if only_finished and state.finish_reason is None:
+                continue
             out.append(Final(index=index, generated_text=state.text,
                              finish_reason=state.finish_reason, usage=usage, chunk=state.chunk,
                              tool_calls=state.final_tool_calls()))

@@ -42,5 +42,5 @@ class TGIDialect(Dialect):
         if text is not None:
             state.generated_text = text
             details = value.get("details") or {}
-            self.finish(state, details.get("finish_reason") or "stop", value)
+            self.finish(state, details.get("finish_reason"), value)
             self.done(out)
