@@ -139,7 +139,7 @@ class ChatStreamDecoder:
             return
         if dialect is None:
             if event == "ping" or not value:  # a keep-alive before the first chunk
-                self._frames.repairs.add("keep_alives")
+                self._frames.count("keep_alives")
                 return
             dialect = self._detect(value, out)
             if dialect is None:
@@ -167,7 +167,7 @@ class ChatStreamDecoder:
 
     def _bad_payload(self, value: Any, expected: str) -> None:
         if self._frames.on_malformed == "skip":
-            self._frames.repairs.add("skipped_malformed")
+            self._frames.count("skipped_malformed")
             return
         raise RemoteProtocolError(
             f"frame {self._frame_count} is not {expected}: {snippet(repr(value))}"

@@ -12,9 +12,10 @@
   LF that starts the next.  Other Unicode line breaks do not end lines.
 
 Each call to :meth:`LineSplitter.feed` returns the complete lines it found as
-one string, normalised to LF and ending in LF (or ``""``).  Callers split it
-with ``str.split``; the recovery layer searches it as a block.  Nothing is
-ever re-scanned: the terminator search looks only at the new bytes.
+one block of bytes, normalised to LF and ending in LF (or ``b""``).  The SSE
+decoder decodes it (``"replace"``) and splits it; the recovery layer searches
+it as bytes and decodes only what it must.  Nothing is ever re-scanned: the
+terminator search looks only at the new bytes.
 """
 
 from __future__ import annotations
@@ -65,8 +66,11 @@ class LineSplitter:
         """The raw bytes behind the text the last call returned, and their stream offset."""
         return self._region, self._region_start
 
-    def feed(self, data: bytes) -> str:
-        """Buffer ``data``; return the lines it completes, LF-normalised, or ``""``."""
+    def feed(self, data: bytes) -> bytes:
+        """Buffer ``data``; return the lines it completes, LF-normalised, or ``b""``.
+
+        The result is still UTF-8: callers decode it with ``"replace"``.
+        """
         if self._special:
             data = self._start_of_read(data)
         end = data.rfind(b"\n") + 1
@@ -77,7 +81,7 @@ class LineSplitter:
             partial += data
             if len(partial) > self.max_line_size:
                 raise self._line_too_long(self._consumed, len(partial))
-            return ""
+            return b""
         region: bytes | bytearray
         if self._partial:
             region = self._partial
@@ -106,7 +110,7 @@ class LineSplitter:
             region = region.replace(b"\r\n", b"\n")
             if b"\r" in region:
                 region = region.replace(b"\r", b"\n")
-        return region.decode("utf-8", "replace")
+        return region if type(region) is bytes else bytes(region)
 
     def _start_of_read(self, data: bytes) -> bytes:
         """Apply the stream-start BOM rule and a pending CR's LF pairing to ``data``."""
@@ -128,8 +132,8 @@ class LineSplitter:
         self._special = self._skip_lf or self._at_start
         return data
 
-    def close(self) -> str:
-        """End of stream: return the unterminated last line (decoded), possibly ``""``.
+    def close(self) -> bytes:
+        """End of stream: return the unterminated last line (undecoded), possibly ``b""``.
 
         The splitter is spent afterwards.  The BOM rule still applies to a
         stream that never got past its first three bytes.
@@ -140,14 +144,12 @@ class LineSplitter:
         self._partial = bytearray()
         self._head = b""
         self._region, self._region_start = tail, self._consumed
-        return tail.decode("utf-8", "replace")
+        return tail
 
     def line_offset(self, index: int) -> int:
         """The stream offset of line ``index`` of the text the last ``feed`` returned."""
-        offset = self._region_start
-        for line in self._region.splitlines(keepends=True)[:index]:
-            offset += len(line)
-        return offset
+        lines = self._region.splitlines(keepends=True)
+        return self._region_start + sum(map(len, lines[:index]))
 
     def _cut_before_long_line(self, region: bytes | bytearray, start: int) -> bytes | bytearray:
         # Only reached when the region itself is longer than the limit, so a

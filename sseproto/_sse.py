@@ -115,9 +115,9 @@ class SSEDecoder:
             return self._feed_large(bytes(data))
         out: list[ServerSentEvent] = []
         try:
-            text = self._lines.feed(data)
-            if text:
-                self._interpret(text, out)
+            raw = self._lines.feed(data)
+            if raw:
+                self._interpret(raw.decode("utf-8", "replace"), out)
             if self._lines.error is not None:
                 raise self._lines.error
         except ProtocolError as exc:

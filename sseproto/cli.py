@@ -15,8 +15,8 @@ from typing import IO, Any, NoReturn
 import orjson
 
 from . import __version__
-from ._errors import Error
 from ._chat import ChatStreamDecoder
+from ._errors import Error
 from ._events import ChatEvent, Delta, Final, ServerSentEvent, StreamError
 from ._sse import SSEDecoder
 

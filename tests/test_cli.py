@@ -22,7 +22,8 @@ def cli(*args: str, stdin: bytes = b"") -> subprocess.CompletedProcess[bytes]:
 def test_parse_prints_the_text_of_the_bundled_sample() -> None:
     result = cli("parse", str(SAMPLES / "openai-chat.sse"))
     assert result.returncode == 0, result.stderr
-    assert result.stdout.decode() == "Hello! Server-Sent Events stream one token at a time — 好 🙂\n"
+    text = "Hello! Server-Sent Events stream one token at a time — 好 🙂\n"
+    assert result.stdout.decode() == text
     assert result.stderr == b""
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .._events import ChatEvent
+from .._events import ChatEvent, make_delta
 from ._base import Dialect
 
 __all__ = ["OpenAIDialect"]
@@ -32,33 +32,43 @@ class OpenAIDialect(Dialect):
     def payload(self, event: str, value: Any, out: list[ChatEvent]) -> None:
         if event == "ping":
             return
-        if value.get("error") is not None or value.get("object") == "error":
+        if ("error" in value and value["error"] is not None) or value.get("object") == "error":
             self.error(value, out)
             return
         result = self.result
-        usage = value.get("usage")
-        if usage is not None:
-            result.usage = usage
+        if "usage" in value and value["usage"] is not None:
+            result.usage = value["usage"]
         if result.id is None:
             result.id = value.get("id")
             result.model = value.get("model")
-        for choice in value.get("choices") or ():
-            state = self.choice(choice.get("index", 0))
+        choices = value.get("choices") or ()
+        states = result.choices
+        for choice in choices:
+            index = choice.get("index", 0)
+            state = states.get(index) or self.choice(index)
             delta = choice.get("delta")
             if delta is not None:
                 content = delta.get("content")
                 tool_calls = delta.get("tool_calls")
             else:  # legacy completions: choices[].text
                 content, tool_calls = choice.get("text"), None
-            if content is not None and not isinstance(content, str):
+            if content:
+                if type(content) is not str:
+                    raise TypeError(f"delta content must be a string, not {type(content).__name__}")
+                state.pieces.append(content)
+            elif content is not None and content != "":
                 raise TypeError(f"delta content must be a string, not {type(content).__name__}")
-            self.delta(state, content, value, tool_calls, out)
+            if tool_calls:
+                state.add_tool_calls(tool_calls)
             reason = choice.get("finish_reason")
             if reason is not None:
-                self.finish(state, reason, value)
-            text = choice.get("generated_text")
-            if text is not None:
-                state.generated_text = text
+                state.finish_reason = reason
+                state.chunk = value
+            elif state.finish_reason is None:
+                state.chunk = value
+            out.append(make_delta(index, content, value, tool_calls))
+            if "generated_text" in choice and choice["generated_text"] is not None:
+                state.generated_text = choice["generated_text"]
             logprobs = choice.get("logprobs")
             if logprobs is not None:
                 state.logprobs.append(logprobs)
