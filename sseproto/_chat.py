@@ -23,6 +23,8 @@ from .dialects import ALIASES, DIALECTS, ChatResult, Dialect, error_event
 
 __all__ = ["ChatStreamDecoder"]
 
+_OPEN, _CLOSED, _ERROR = "open", "closed", "error"
+
 
 class ChatStreamDecoder:
     """Sans-IO chat-stream decoder with the same ``feed()``/``close()`` shape as SSEDecoder.
@@ -59,7 +61,7 @@ class ChatStreamDecoder:
         self._frames = FrameDecoder(self._lines, self._on_frame, max_event_size, on_malformed)
         self._out: list[ChatEvent] = []  # where _on_frame puts events during a call
         self._dialect: Dialect | None = None if name == "auto" else DIALECTS[name]()
-        self._state = "open"
+        self._state = _OPEN
         self._error: ProtocolError | None = None
         self._frame_count = 0
         #: ``True`` once the stream reached its protocol's normal end.
@@ -82,31 +84,37 @@ class ChatStreamDecoder:
 
     def feed(self, data: bytes) -> list[ChatEvent]:
         """Feed the next bytes; return the chat events they complete."""
-        if self._state != "open":
+        if self._state is not _OPEN:
             self._refuse()
-        if type(data) is not bytes:
-            data = bytes(data)
+        if len(data) > WINDOW or type(data) is not bytes:
+            return self._feed_large(bytes(data))
         out = self._out = []
-        lines, frames = self._lines, self._frames
+        frames = self._frames
+        if frames.stopped:
+            return out
         try:
-            for start in range(0, len(data), WINDOW) if len(data) > WINDOW else (0,):
-                if frames.stopped:
-                    break
-                text = lines.feed(data if len(data) <= WINDOW else data[start : start + WINDOW])
-                if text:
-                    frames.feed(text)
-                if lines.error is not None and not frames.stopped:
-                    raise lines.error
+            text = self._lines.feed(data)
+            if text:
+                frames.feed(text)
+            if self._lines.error is not None and not frames.stopped:
+                raise self._lines.error
         except ProtocolError as exc:
             self._fail(exc)
             raise
         return out
 
+    def _feed_large(self, data: bytes) -> list[ChatEvent]:
+        # Windows bound the text alive at once.
+        out: list[ChatEvent] = []
+        for start in range(0, len(data), WINDOW):
+            out += self.feed(data[start : start + WINDOW])
+        return out
+
     def close(self) -> list[ChatEvent]:
         """End of stream: use a complete unterminated last frame; emit Finals if due."""
-        if self._state != "open":
+        if self._state is not _OPEN:
             self._refuse()
-        self._state = "closed"
+        self._state = _CLOSED
         out = self._out = []
         try:
             self._frames.close(self._lines.close())
@@ -174,11 +182,11 @@ class ChatStreamDecoder:
         )
 
     def _fail(self, exc: ProtocolError) -> None:
-        self._state = "error"
+        self._state = _ERROR
         self._error = exc
 
     def _refuse(self) -> None:
-        if self._state == "closed":
+        if self._state is _CLOSED:
             raise LocalProtocolError("ChatStreamDecoder.feed() or close() called after close()")
         raise LocalProtocolError(
             f"ChatStreamDecoder cannot continue after an earlier error: {self._error}"
