@@ -23,12 +23,14 @@ from ._errors import (
 )
 from ._events import ChatEvent, Delta, Done, Final, ServerSentEvent, StreamError
 from ._sse import SSEDecoder
-
-__version__ = "0.1.0"
+from ._version import __version__
+from .client import AsyncClient, Client, UnexpectedContentType
 
 __all__ = [
+    "AsyncClient",
     "ChatEvent",
     "ChatStreamDecoder",
+    "Client",
     "ConnectError",
     "Delta",
     "Done",
@@ -46,6 +48,7 @@ __all__ = [
     "TLSError",
     "Timeout",
     "TransportError",
+    "UnexpectedContentType",
     "__version__",
     "encode",
     "encode_comment",

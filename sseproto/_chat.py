@@ -21,7 +21,7 @@ from ._recovery import DONE, FrameDecoder, Repairs
 from ._sse import DEFAULT_MAX_EVENT_SIZE
 from .dialects import ALIASES, DIALECTS, ChatResult, Dialect, error_event
 
-__all__ = ["ChatStreamDecoder"]
+__all__ = ["ChatStreamDecoder", "PayloadDecoder"]
 
 _OPEN, _CLOSED, _ERROR = "open", "closed", "error"
 
@@ -191,3 +191,42 @@ class ChatStreamDecoder:
         raise LocalProtocolError(
             f"ChatStreamDecoder cannot continue after an earlier error: {self._error}"
         )
+
+
+class PayloadDecoder:
+    """The recovery layer alone: bytes to ``(event, payload)`` frames, ``[DONE]`` as ``None``.
+
+    For callers that want every JSON chunk as sent (the SDK-shaped
+    ``chat.completions.create(stream=True)``), including chunks that carry no
+    delta.  Same recovery, limits and errors as :class:`ChatStreamDecoder`.
+    """
+
+    def __init__(self, *, max_line_size: int = DEFAULT_MAX_LINE_SIZE,
+                 max_event_size: int = DEFAULT_MAX_EVENT_SIZE,
+                 on_malformed: str = "raise") -> None:
+        self._lines = LineSplitter(max_line_size)
+        self._frames = FrameDecoder(self._lines, self._on_frame, max_event_size, on_malformed)
+        self._out: list[tuple[str, Any]] = []
+        self.done = False
+
+    def _on_frame(self, event: str, value: Any) -> None:
+        if value is DONE:
+            self.done = True
+            value = None
+        self._out.append((event, value))
+
+    def feed(self, data: bytes) -> list[tuple[str, Any]]:
+        out = self._out = []
+        if not self._frames.stopped:
+            for start in range(0, len(data), WINDOW):
+                text = self._lines.feed(bytes(data[start : start + WINDOW]))
+                if text:
+                    self._frames.feed(text)
+                if self._lines.error is not None and not self._frames.stopped:
+                    raise self._lines.error
+        return out
+
+    def close(self) -> list[tuple[str, Any]]:
+        out = self._out = []
+        self._frames.close(self._lines.close())
+        return out

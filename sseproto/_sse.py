@@ -76,8 +76,10 @@ class SSEDecoder:
     >>> dec.close(), dec.last_event_id
     ([], '7')
 
-    ``max_line_size`` bounds one line in bytes and ``max_event_size`` one
-    event's data in characters; exceeding either raises
+    ``last_event_id`` starts the decoder with the id an EventSource would
+    carry over from an earlier connection.  ``max_line_size`` bounds one
+    line in bytes and ``max_event_size`` one event's data in characters;
+    exceeding either raises
     :class:`~sseproto.LimitExceeded`.  After any error the decoder refuses
     further input.
     """
@@ -90,6 +92,7 @@ class SSEDecoder:
         *,
         max_line_size: int = DEFAULT_MAX_LINE_SIZE,
         max_event_size: int = DEFAULT_MAX_EVENT_SIZE,
+        last_event_id: str | None = None,
     ) -> None:
         if max_event_size < 1:
             raise ValueError("max_event_size must be at least 1")
@@ -98,10 +101,10 @@ class SSEDecoder:
         self._data: list[str] = []  # the data buffer, one item per data line
         self._data_size = 0
         self._event_type = ""
-        self._id_buffer: str | None = None
+        self._id_buffer: str | None = last_event_id
         #: The last event ID string, committed at each dispatch (empty line).
         #: This is what an EventSource sends as ``Last-Event-ID``.
-        self.last_event_id: str | None = None
+        self.last_event_id: str | None = last_event_id
         #: The reconnection time in milliseconds, once a valid ``retry`` arrived.
         self.retry: int | None = None
         self._state = _OPEN

@@ -14,11 +14,11 @@ from typing import IO, Any, NoReturn
 
 import orjson
 
-from . import __version__
 from ._chat import ChatStreamDecoder
 from ._errors import Error
 from ._events import ChatEvent, Delta, Final, ServerSentEvent, StreamError
 from ._sse import SSEDecoder
+from ._version import __version__
 
 __all__ = ["main"]
 
