@@ -14,7 +14,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from ._errors import LocalProtocolError, ProtocolError, RemoteProtocolError, snippet
+from ._errors import (
+    LocalProtocolError,
+    ProtocolError,
+    RemoteProtocolError,
+    short_repr,
+    snippet,
+)
 from ._events import ChatEvent, Done
 from ._lines import DEFAULT_MAX_LINE_SIZE, WINDOW, LineSplitter
 from ._recovery import DONE, FrameDecoder, Repairs
@@ -178,7 +184,7 @@ class ChatStreamDecoder:
             self._frames.count("skipped_malformed")
             return
         raise RemoteProtocolError(
-            f"frame {self._frame_count} is not {expected}: {snippet(repr(value))}"
+            f"frame {self._frame_count} is not {expected}: {snippet(short_repr(value))}"
         )
 
     def _fail(self, exc: ProtocolError) -> None:

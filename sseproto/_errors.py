@@ -13,6 +13,7 @@ subclasses, whatever bytes it is fed: any other exception escaping it is a bug.
 
 from __future__ import annotations
 
+import reprlib
 from collections.abc import Mapping
 from typing import Any
 
@@ -32,6 +33,17 @@ __all__ = [
 
 #: How much of an offending line an error message quotes.
 SNIPPET_CHARS = 80
+
+
+_SHORT = reprlib.Repr()
+_SHORT.maxlevel = 4
+_SHORT.maxstring = 80
+_SHORT.maxother = 80
+
+
+def short_repr(value: object) -> str:
+    """A bounded ``repr``: safe for huge or deeply nested payloads."""
+    return _SHORT.repr(value)
 
 
 def snippet(text: str) -> str:

@@ -74,8 +74,11 @@ DONE: Any = _DoneMarker()
 # A JSON string: quotes with anything but quote/backslash, or escapes, inside.
 _JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"')
 
-# A comment or an id/event/retry field line: never a line of JSON.
-_SSE_FIELD = re.compile(rb":|(?:id|event|retry)(?::|$)")
+# Inside an open frame: a comment or an id/event/retry field line.  No JSON
+# line starts with a field name; but a JSON line may start with the colon
+# between a key and its value ("a"\n:1), so a colon line is a comment only
+# when what follows the colon cannot continue JSON.
+_SSE_FIELD = re.compile(rb':(?![ \t]*(?:$|["{\[\-0-9tfn]))|(?:id|event|retry)(?::|$)')
 
 #: ``_depth`` of an open plain-text ``event: error`` frame (an SSE event, not JSON).
 _TEXT_MODE: Any = float("inf")

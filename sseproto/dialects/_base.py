@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+from .._errors import short_repr
 from .._events import ChatEvent, Done, Final, StreamError, make_delta
 
 __all__ = ["ChatResult", "ChoiceState", "Dialect", "error_event"]
@@ -42,6 +43,8 @@ class ChoiceState:
         """Merge OpenAI-style tool-call fragments: strings concatenate per call index."""
         for fragment in fragments:
             number = fragment.get("index", len(self.tool_calls))
+            if type(number) is not int:
+                raise TypeError(f"a tool call index must be an integer, not {number!r:.40}")
             call = self.tool_calls.get(number)
             if call is None:
                 call = {"id": None, "type": "function", "function": {"name": "", "arguments": ""}}
@@ -54,6 +57,8 @@ class ChoiceState:
             for key in ("name", "arguments"):
                 piece = function.get(key)
                 if piece:
+                    if type(piece) is not str:
+                        raise TypeError(f"tool call {key} must be a string")
                     call["function"][key] += piece
 
     def final_tool_calls(self) -> list[dict[str, Any]] | None:
@@ -86,19 +91,23 @@ def error_event(value: Any) -> StreamError:
     (TGI), ``{"type": "error", "error": {...}}`` (Anthropic), or plain text.
     """
     if not isinstance(value, dict):
-        return StreamError(message=str(value), type="error", code=None, payload=value)
+        return StreamError(message=_text(value), type="error", code=None, payload=value)
     error = value.get("error", value)
     if isinstance(error, dict):
-        message = error.get("message") or error.get("detail") or str(error)
+        message = error.get("message") or error.get("detail") or error
         kind = error.get("type") or value.get("error_type") or "error"
         code = error.get("code")
     else:
-        message = str(error)
+        message = error
         kind = value.get("error_type") or "error"
         code = value.get("code")
     if not isinstance(code, str | int) or isinstance(code, bool):
         code = None
-    return StreamError(message=str(message), type=str(kind), code=code, payload=value)
+    return StreamError(message=_text(message), type=_text(kind), code=code, payload=value)
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else short_repr(value)
 
 
 class Dialect:

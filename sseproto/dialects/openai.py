@@ -45,6 +45,8 @@ class OpenAIDialect(Dialect):
         states = result.choices
         for choice in choices:
             index = choice.get("index", 0)
+            if type(index) is not int:
+                raise TypeError(f"a choice index must be an integer, not {index!r:.40}")
             state = states.get(index) or self.choice(index)
             delta = choice.get("delta")
             if delta is not None:
