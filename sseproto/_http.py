@@ -105,30 +105,37 @@ HTTPEvent = ResponseHead | bytes | ResponseEnd
 
 
 class _Inflater:
-    """Incremental gzip/deflate decoding with bounded output pieces."""
+    """Incremental gzip/deflate decoding with bounded output pieces.
+
+    ``deflate`` should carry a zlib header, but some servers send raw
+    deflate; the first two bytes tell which.
+    """
 
     def __init__(self, encoding: str) -> None:
         self.encoding = encoding
-        # 32 + MAX_WBITS accepts both zlib and gzip headers.
-        self._zlib = zlib.decompressobj(32 + zlib.MAX_WBITS)
-        self._raw = encoding == "deflate"  # may turn out to be raw deflate
-        self._started = False
+        self._head = b""
+        self._zlib: Any = None
+        if encoding != "deflate":
+            self._zlib = zlib.decompressobj(16 + zlib.MAX_WBITS)
 
     def feed(self, data: bytes) -> list[bytes]:
+        if self._zlib is None:
+            self._head += data
+            if len(self._head) < 2:
+                return []
+            cmf, flg = self._head[0], self._head[1]
+            wrapped = cmf & 0x0F == 8 and (cmf * 256 + flg) % 31 == 0
+            self._zlib = zlib.decompressobj(zlib.MAX_WBITS if wrapped else -zlib.MAX_WBITS)
+            data, self._head = self._head, b""
         pieces: list[bytes] = []
         try:
             out = self._zlib.decompress(data, _INFLATE_PIECE)
-        except zlib.error:
-            if not (self._raw and not self._started):
-                raise RemoteProtocolError(f"the {self.encoding} body is corrupt") from None
-            # Some servers send "deflate" without the zlib wrapper.
-            self._zlib = zlib.decompressobj(-zlib.MAX_WBITS)
-            out = self._zlib.decompress(data, _INFLATE_PIECE)
-        self._started = True
-        while out:
-            pieces.append(out)
-            tail = self._zlib.unconsumed_tail
-            out = self._zlib.decompress(tail, _INFLATE_PIECE) if tail else b""
+            while out:
+                pieces.append(out)
+                tail = self._zlib.unconsumed_tail
+                out = self._zlib.decompress(tail, _INFLATE_PIECE) if tail else b""
+        except zlib.error as exc:
+            raise RemoteProtocolError(f"the {self.encoding} body is corrupt: {exc}") from None
         return pieces
 
 

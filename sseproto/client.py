@@ -22,7 +22,7 @@ import asyncio
 import os
 import ssl
 import time
-from collections.abc import AsyncIterator, Iterator, Mapping
+from collections.abc import AsyncIterator, Generator, Iterator, Mapping
 from types import TracebackType
 from typing import Any
 
@@ -109,6 +109,11 @@ class _Exchange:
             out.extend(self._finish())  # a close-delimited body that h11 accepted
             self.ended = True
         return out
+
+    @property
+    def no_content(self) -> bool:
+        """A 204 answer: an EventSource stops reconnecting."""
+        return self.head is not None and self.head.status_code == 204
 
     def _body_limit(self) -> int:
         return MAX_JSON_BODY if self.kind == "json" and self._is_ok() else MAX_ERROR_BODY
@@ -230,6 +235,7 @@ class Client(_Base):
         self._given_transport = transport
         self._transport: Transport | None = None
         self._http: HTTPConnection | None = None
+        self._busy = False  # a response is being read on the connection
         self.chat = _Chat(self)
 
     def __enter__(self) -> Client:
@@ -267,7 +273,8 @@ class Client(_Base):
 
         With ``reconnect=True`` it reconnects like an EventSource when the
         stream ends or breaks: it sends ``Last-Event-ID`` and waits the
-        server's ``retry`` time, at most ``max_attempts`` times.
+        server's ``retry`` time (3 s when it sent none), at most
+        ``max_attempts`` times; a 204 answer stops it.
         """
         last_id: str | None = None
         retry_ms: int | None = None
@@ -277,13 +284,14 @@ class Client(_Base):
             if last_id is not None:
                 extra["Last-Event-ID"] = last_id
             decoder = SSEDecoder(last_event_id=last_id)
+            exchange = _Exchange("sse", decoder)
             try:
-                yield from self._exchange(method, path, _Exchange("sse", decoder), json, extra)
+                yield from self._exchange(method, path, exchange, json, extra)
                 failure: Exception | None = None
             except (IncompleteStream, TransportError) as exc:
                 failure = exc
             last_id, retry_ms = decoder.last_event_id, decoder.retry or retry_ms
-            if not reconnect or attempts >= max_attempts:
+            if not reconnect or attempts >= max_attempts or exchange.no_content:
                 if failure is not None:
                     raise failure
                 return
@@ -297,8 +305,11 @@ class Client(_Base):
         accept = "application/json" if exchange.kind == "json" else "text/event-stream"
         data = None if body is None else orjson.dumps(body)
         request_headers = self._request_headers(accept, data is not None, headers)
+        if self._busy:
+            self.close()  # an earlier stream was abandoned mid-response
         reused = self._http is not None
         transport, http = self._connection()
+        self._busy = True
         clean = False
         try:
             try:
@@ -321,10 +332,12 @@ class Client(_Base):
                 received = transport.receive()
             clean = exchange.ended and exchange.reusable
         finally:
-            if clean:
-                http.start_next_cycle()
-            else:
-                self.close()
+            if http is self._http:  # else a later request already replaced it
+                self._busy = False
+                if clean:
+                    http.start_next_cycle()
+                else:
+                    self.close()
 
     def _connection(self) -> tuple[Transport, HTTPConnection]:
         if self._transport is None or self._http is None:
@@ -380,6 +393,29 @@ def _sync_sdk_stream(client: Client, path: str, params: dict[str, Any]) -> Itera
         yield {"data": _fill_sdk_chunk(payload)}
 
 
+class _AwaitableStream:
+    """An async iterator that may also be awaited first, as the openai SDK's is.
+
+    ``async for res in client.chat.completions.create(..., stream=True)`` and
+    ``async for res in await client.chat.completions.create(...)`` both work.
+    """
+
+    def __init__(self, stream: AsyncIterator[Any]) -> None:
+        self._stream = stream
+
+    def __aiter__(self) -> AsyncIterator[Any]:
+        return self._stream
+
+    def __await__(self) -> Generator[Any, None, _AwaitableStream]:
+        return self._itself().__await__()
+
+    async def _itself(self) -> _AwaitableStream:
+        return self
+
+    async def aclose(self) -> None:
+        await self._stream.aclose()  # type: ignore[attr-defined]
+
+
 class AsyncClient(_Base):
     """The asyncio twin of :class:`Client`: the same methods, as async iterators."""
 
@@ -391,6 +427,7 @@ class AsyncClient(_Base):
         self._given_transport = transport
         self._transport: AsyncTransport | None = None
         self._http: HTTPConnection | None = None
+        self._busy = False  # a response is being read on the connection
         self.chat = _Chat(self)
 
     async def __aenter__(self) -> AsyncClient:
@@ -435,27 +472,30 @@ class AsyncClient(_Base):
             if last_id is not None:
                 extra["Last-Event-ID"] = last_id
             decoder = SSEDecoder(last_event_id=last_id)
+            exchange = _Exchange("sse", decoder)
             failure: Exception | None = None
             try:
-                async for event in self._exchange(method, path, _Exchange("sse", decoder),
-                                                  json, extra):
+                async for event in self._exchange(method, path, exchange, json, extra):
                     yield event
             except (IncompleteStream, TransportError) as exc:
                 failure = exc
             last_id, retry_ms = decoder.last_event_id, decoder.retry or retry_ms
-            if not reconnect or attempts >= max_attempts:
+            if not reconnect or attempts >= max_attempts or exchange.no_content:
                 if failure is not None:
                     raise failure
                 return
             attempts += 1
             await asyncio.sleep((retry_ms if retry_ms is not None else 3000) / 1000)
 
-    async def _create(self, path: str, params: dict[str, Any]) -> Any:
+    def _create(self, path: str, params: dict[str, Any]) -> Any:
         if not params.get("stream"):
-            async for body in self._exchange("POST", path, _Exchange("json"), params):
-                return body
-            raise IncompleteStream("the server sent no response body")
-        return self._sdk_stream(path, params)
+            return self._create_json(path, params)
+        return _AwaitableStream(self._sdk_stream(path, params))
+
+    async def _create_json(self, path: str, params: dict[str, Any]) -> Any:
+        async for body in self._exchange("POST", path, _Exchange("json"), params):
+            return body
+        raise IncompleteStream("the server sent no response body")
 
     async def _sdk_stream(self, path: str, params: dict[str, Any]) -> AsyncIterator[Any]:
         exchange = _Exchange("payloads", PayloadDecoder())
@@ -472,8 +512,11 @@ class AsyncClient(_Base):
         accept = "application/json" if exchange.kind == "json" else "text/event-stream"
         data = None if body is None else orjson.dumps(body)
         request_headers = self._request_headers(accept, data is not None, headers)
+        if self._busy:
+            await self.aclose()  # an earlier stream was abandoned mid-response
         reused = self._http is not None
         transport, http = await self._connection()
+        self._busy = True
         clean = False
         try:
             try:
@@ -496,10 +539,12 @@ class AsyncClient(_Base):
                 received = await transport.receive()
             clean = exchange.ended and exchange.reusable
         finally:
-            if clean:
-                http.start_next_cycle()
-            else:
-                await self.aclose()
+            if http is self._http:  # else a later request already replaced it
+                self._busy = False
+                if clean:
+                    http.start_next_cycle()
+                else:
+                    await self.aclose()
 
     async def _connection(self) -> tuple[AsyncTransport, HTTPConnection]:
         if self._transport is None or self._http is None:

@@ -513,15 +513,16 @@ def wrong_content_type() -> Handler:
 def cut_chunked(body: bytes, cut_at: int, *, mid_chunk: bool = False) -> Handler:
     """Chunked SSE whose connection closes after ``cut_at`` body bytes, no 0-chunk.
 
-    With ``mid_chunk`` the last chunk header announces more bytes than are sent.
+    With ``mid_chunk`` the last chunk's header announces the whole rest of
+    ``body`` but only the bytes up to ``cut_at`` follow it.
     """
 
     def handle(request: Request, conn: Connection) -> None:
         conn.send_head(200, [*SSE_HEADERS, ("Transfer-Encoding", "chunked")])
-        conn.write_pieces(body[:cut_at], chunked=True)
+        split = max(cut_at - 20, 0) if mid_chunk else cut_at
+        conn.write_pieces(body[:split], chunked=True)
         if mid_chunk:
-            rest = body[cut_at:]
-            conn.write(b"%x\r\n%s" % (len(rest), rest[: len(rest) // 2]))
+            conn.write(b"%x\r\n%s" % (len(body) - split, body[split:cut_at]))
         conn.sleep(0.02)
         conn.close()
 

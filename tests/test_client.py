@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import pytest
@@ -613,12 +613,12 @@ def test_sync_break_and_close_does_not_hang() -> None:
     started = time.monotonic()
     with ScriptedServer(stall(events_prefix(OPENAI, 3), 10.0)) as srv:
         client = sseproto.Client(srv.url, timeout=TIMEOUT)
-        stream: Iterator[Any] = client.stream_chat(PAYLOAD)
+        stream = client.stream_chat(PAYLOAD)
         for event in stream:
             assert isinstance(event, Delta)
             break
         client.close()
-        stream.close()  # type: ignore[attr-defined]
+        stream.close()
     assert time.monotonic() - started < 3.0
 
 
@@ -671,3 +671,27 @@ def test_async_client_reusable_after_cancellation() -> None:
                                  sse_chunked(SEED))) as srv:
         events = asyncio.run(asyncio.wait_for(main(srv.url), 6.0))
     check_seed(events)
+
+
+def test_sync_client_reusable_while_an_abandoned_stream_is_still_open() -> None:
+    """The sync twin: a stream left unfinished (still referenced) must not poison the next call."""
+    handler = sequence(stall(events_prefix(OPENAI, 3), 10.0), sse_chunked(SEED))
+    with ScriptedServer(handler) as srv, sseproto.Client(srv.url, timeout=TIMEOUT) as client:
+        abandoned = client.stream_chat(PAYLOAD)
+        for _ in abandoned:
+            break
+        events = list(client.stream_chat(PAYLOAD))
+        abandoned.close()
+    check_seed(events)
+
+
+def test_async_sdk_create_can_also_be_awaited_like_openai() -> None:
+    async def main(url: str) -> list[Any]:
+        async with sseproto.AsyncClient(url, timeout=TIMEOUT) as client:
+            stream = await client.chat.completions.create(
+                model="m", messages=MESSAGES, stream=True)
+            return [res async for res in stream]
+
+    with ScriptedServer(sse_chunked(SEED)) as srv:
+        chunks = asyncio.run(asyncio.wait_for(main(srv.url), ASYNC_LIMIT))
+    check_sdk_chunks(chunks)
