@@ -695,3 +695,31 @@ def test_async_sdk_create_can_also_be_awaited_like_openai() -> None:
     with ScriptedServer(sse_chunked(SEED)) as srv:
         chunks = asyncio.run(asyncio.wait_for(main(srv.url), ASYNC_LIMIT))
     check_sdk_chunks(chunks)
+
+
+def test_finalizing_an_abandoned_stream_late_spares_the_next_one(mode: str) -> None:
+    """Closing the abandoned stream while a newer one is mid-way must not cut the newer one."""
+    handler = sequence(stall(events_prefix(OPENAI, 3), 10.0), sse_chunked(OPENAI))
+    events: list[Any] = []
+    with ScriptedServer(handler) as srv:
+        if mode == "sync":
+            with sseproto.Client(srv.url, timeout=TIMEOUT) as client:
+                abandoned = client.stream_chat(PAYLOAD)
+                next(abandoned)
+                current = client.stream_chat(PAYLOAD)
+                events.append(next(current))
+                abandoned.close()
+                events.extend(current)
+        else:
+            async def main() -> None:
+                async with sseproto.AsyncClient(srv.url, timeout=TIMEOUT) as client:
+                    abandoned = client.stream_chat(PAYLOAD)
+                    await abandoned.__anext__()
+                    current = client.stream_chat(PAYLOAD)
+                    events.append(await current.__anext__())
+                    await abandoned.aclose()
+                    events.extend([ev async for ev in current])
+
+            asyncio.run(asyncio.wait_for(main(), ASYNC_LIMIT))
+        assert srv.connections == 2
+    assert events == reference(OPENAI)

@@ -1,0 +1,104 @@
+"""HTTPS_PROXY / HTTP_PROXY through a real loopback HTTP CONNECT proxy."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import threading
+from collections.abc import Iterator
+
+import pytest
+
+import sseproto
+from sseproto.drivers._proxy import proxy_for
+from tests.helpers import ROOT
+from tests.servers import ScriptedServer, TLSContexts, sse_chunked
+
+SEED = (ROOT / "spec" / "samples" / "prediction-guard.sse").read_bytes()
+
+
+class ConnectProxy:
+    """A minimal CONNECT proxy on 127.0.0.1 that pipes bytes both ways."""
+
+    def __init__(self) -> None:
+        self.sock = socket.create_server(("127.0.0.1", 0))
+        self.port = self.sock.getsockname()[1]
+        self.targets: list[str] = []
+        self.open: list[socket.socket] = []
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                client, _ = self.sock.accept()
+            except OSError:
+                return
+            self.open.append(client)
+            threading.Thread(target=self._tunnel, args=(client,), daemon=True).start()
+
+    def _tunnel(self, client: socket.socket) -> None:
+        head = b""
+        while b"\r\n\r\n" not in head:
+            head += client.recv(4096)
+        target = head.split(b" ")[1].decode()
+        self.targets.append(target)
+        host, port = target.rsplit(":", 1)
+        upstream = socket.create_connection((host, int(port)))
+        self.open.append(upstream)
+        client.sendall(b"HTTP/1.1 200 Connection established\r\n\r\n")
+        for src, dst in ((client, upstream), (upstream, client)):
+            threading.Thread(target=self._pipe, args=(src, dst), daemon=True).start()
+
+    @staticmethod
+    def _pipe(src: socket.socket, dst: socket.socket) -> None:
+        try:
+            while data := src.recv(65536):
+                dst.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for sock in (src, dst):
+                try:
+                    sock.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+
+    def close(self) -> None:
+        self.sock.close()
+        for sock in self.open:
+            sock.close()
+
+
+@pytest.fixture
+def proxy(monkeypatch: pytest.MonkeyPatch) -> Iterator[ConnectProxy]:
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    server = ConnectProxy()
+    monkeypatch.setenv("HTTPS_PROXY", f"http://127.0.0.1:{server.port}")
+    monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{server.port}")
+    yield server
+    server.close()
+
+
+def test_tls_through_the_proxy_sync_and_async(proxy: ConnectProxy,
+                                              tls_contexts: TLSContexts) -> None:
+    with ScriptedServer(sse_chunked(SEED), tls=tls_contexts.server) as srv:
+        url = srv.url.replace("http://", "https://") + "/v1"
+        with sseproto.Client(url, ssl_context=tls_contexts.client, timeout=5) as client:
+            kinds = [type(ev).__name__ for ev in client.stream_chat({"model": "m"})]
+        assert kinds == ["Delta", "Delta", "Final", "Done"]
+
+        async def run() -> list[str]:
+            async with sseproto.AsyncClient(url, ssl_context=tls_contexts.client,
+                                            timeout=5) as client:
+                return [type(ev).__name__ async for ev in client.stream_chat({"model": "m"})]
+
+        assert asyncio.run(run()) == kinds
+    assert proxy.targets == [f"127.0.0.1:{srv.port}"] * 2
+
+
+def test_no_proxy_and_parsing(monkeypatch: pytest.MonkeyPatch, proxy: ConnectProxy) -> None:
+    assert proxy_for("https", "api.example.com") == ("127.0.0.1", proxy.port)
+    monkeypatch.setenv("NO_PROXY", "example.com")
+    assert proxy_for("https", "api.example.com") is None
+    assert proxy_for("https", "example.org") == ("127.0.0.1", proxy.port)
