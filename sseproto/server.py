@@ -1,0 +1,255 @@
+"""The replay server: serve a transcript over HTTP/1.1 (h11), with fault injection.
+
+Any client can then be tested against a captured stream, offline.  Every
+request, whatever its method and path, gets the transcript's status, headers
+and body; the body goes out chunked, one HTTP chunk per captured chunk, with
+the original timing scaled by ``speed`` (0, the default, sends at once).
+
+Faults (repeatable, as on the command line):
+
+- ``cut:N``: close the connection after N body bytes (no final chunk);
+- ``reset:N``: a TCP reset after N body bytes;
+- ``stall:S`` (or ``stall:S@N``): stop sending for S seconds half-way
+  through the body (or after N body bytes);
+- ``bytewise``: one-byte writes;
+- ``status:CODE``: answer CODE with a JSON error body instead;
+- ``delay:S``: wait S seconds before the response head.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import ssl
+import struct
+import threading
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from types import TracebackType
+
+import h11
+import orjson
+
+from .transcript import Transcript
+
+__all__ = ["Fault", "ReplayServer", "parse_fault"]
+
+_DROPPED_HEADERS = {"content-length", "transfer-encoding", "content-encoding", "connection",
+                    "keep-alive"}
+
+
+@dataclass(frozen=True)
+class Fault:
+    """One injected fault: ``kind`` and its number (bytes, seconds or status)."""
+
+    kind: str
+    value: float = 0.0
+    at: int | None = None  # for stall: after this many body bytes
+
+    def __str__(self) -> str:
+        return self.kind if self.kind == "bytewise" else f"{self.kind}:{self.value:g}"
+
+
+def parse_fault(text: str) -> Fault:
+    """Parse ``cut:N``, ``reset:N``, ``stall:S[@N]``, ``bytewise``, ``status:CODE``, ``delay:S``."""
+    kind, _, arg = text.partition(":")
+    try:
+        if kind == "bytewise" and not arg:
+            return Fault("bytewise")
+        if kind in ("cut", "reset") and int(arg) >= 0:
+            return Fault(kind, int(arg))
+        if kind == "status" and 100 <= int(arg) <= 599:
+            return Fault(kind, int(arg))
+        if kind == "delay" and float(arg) >= 0:
+            return Fault(kind, float(arg))
+        if kind == "stall":
+            seconds, _, at = arg.partition("@")
+            if float(seconds) >= 0:
+                return Fault(kind, float(seconds), int(at) if at else None)
+    except ValueError:
+        pass
+    raise ValueError(f"bad fault {text!r}: expected cut:N, reset:N, stall:S[@N], bytewise,"
+                     " status:CODE or delay:S")
+
+
+class ReplayServer:
+    """Serve ``transcript`` on ``host:port`` (port 0 picks one) until stopped.
+
+    Use as a context manager, or call :meth:`start` / :meth:`stop`;
+    :attr:`url` is the base URL once started.
+    """
+
+    def __init__(self, transcript: Transcript, *, host: str = "127.0.0.1", port: int = 0,
+                 ssl_context: ssl.SSLContext | None = None, speed: float = 0.0,
+                 faults: Iterable[Fault] = ()) -> None:
+        self.transcript = transcript
+        self.ssl_context = ssl_context
+        self.speed = speed
+        self.faults = list(faults)
+        self.requests = 0
+        self._sock = socket.create_server((host, port))
+        self._sock.settimeout(0.2)
+        self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self._clients: set[socket.socket] = set()
+        self._lock = threading.Lock()
+
+    @property
+    def url(self) -> str:
+        host, port = self._sock.getsockname()[:2]
+        scheme = "https" if self.ssl_context else "http"
+        return f"{scheme}://{host}:{port}"
+
+    def __enter__(self) -> ReplayServer:
+        self.start()
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.stop()
+
+    def start(self) -> None:
+        thread = threading.Thread(target=self.serve_forever, daemon=True)
+        thread.start()
+        self._threads.append(thread)
+
+    def stop(self) -> None:
+        self._stop.set()
+        with self._lock:
+            for client in list(self._clients):
+                _close(client)
+        for thread in self._threads:
+            thread.join(timeout=2)
+        self._sock.close()
+
+    def serve_forever(self) -> None:
+        """Accept connections until :meth:`stop` (each served on its own thread)."""
+        while not self._stop.is_set():
+            try:
+                client, _ = self._sock.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            thread = threading.Thread(target=self._connection, args=(client,), daemon=True)
+            thread.start()
+
+    # --- one connection ---------------------------------------------------------------
+
+    def _connection(self, raw: socket.socket) -> None:
+        raw.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        raw.settimeout(30)
+        try:
+            sock = (self.ssl_context.wrap_socket(raw, server_side=True)
+                    if self.ssl_context else raw)
+        except (ssl.SSLError, OSError):
+            _close(raw)
+            return
+        with self._lock:
+            self._clients.add(sock)
+        conn = h11.Connection(h11.SERVER)
+        try:
+            while not self._stop.is_set() and self._read_request(sock, conn):
+                self.requests += 1
+                if not self._respond(sock, conn):
+                    return
+                if conn.our_state is not h11.DONE or conn.their_state is not h11.DONE:
+                    return
+                conn.start_next_cycle()
+        except (OSError, h11.ProtocolError):
+            pass
+        finally:
+            with self._lock:
+                self._clients.discard(sock)
+            _close(sock)
+
+    def _read_request(self, sock: socket.socket, conn: h11.Connection) -> bool:
+        """Read one whole request; ``False`` when the client went away."""
+        while True:
+            event = conn.next_event()
+            if event is h11.NEED_DATA:
+                data = sock.recv(65536)
+                conn.receive_data(data)
+                if not data and conn.their_state is h11.IDLE:
+                    return False
+            elif isinstance(event, h11.EndOfMessage):
+                return True
+            elif isinstance(event, h11.ConnectionClosed):
+                return False
+
+    def _respond(self, sock: socket.socket, conn: h11.Connection) -> bool:
+        """Send the response with the faults; ``False`` when the connection must end."""
+        faults = {fault.kind: fault for fault in self.faults}
+        if "delay" in faults:
+            self._stop.wait(faults["delay"].value)
+        if "status" in faults:
+            code = int(faults["status"].value)
+            body = orjson.dumps({"error": {"message": f"injected status {code}",
+                                           "type": "injected_fault", "code": code}})
+            sock.sendall(conn.send(h11.Response(status_code=code, headers=[
+                ("Content-Type", "application/json"), ("Content-Length", str(len(body)))])) or b"")
+            sock.sendall((conn.send(h11.Data(data=body)) or b"")
+                         + (conn.send(h11.EndOfMessage()) or b""))
+            return True
+        headers = [(k, v) for k, v in self.transcript.headers.items()
+                   if k.lower() not in _DROPPED_HEADERS]
+        sock.sendall(conn.send(h11.Response(status_code=self.transcript.status,
+                                            reason=self.transcript.reason.encode() or b"",
+                                            headers=headers)) or b"")
+        sent = 0
+        limit = _byte_limit(faults)
+        for piece, pause in self._pieces(faults):
+            if pause:
+                self._stop.wait(pause)
+            if self._stop.is_set():
+                return False
+            if limit is not None and sent + len(piece) >= limit:
+                piece = piece[: int(limit) - sent]
+                if piece:
+                    sock.sendall(conn.send(h11.Data(data=piece)) or b"")
+                if "reset" in faults:
+                    sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                return False
+            sock.sendall(conn.send(h11.Data(data=piece)) or b"")
+            sent += len(piece)
+        sock.sendall(conn.send(h11.EndOfMessage()) or b"")
+        return True
+
+    def _pieces(self, faults: dict[str, Fault]) -> Iterator[tuple[bytes, float]]:
+        """The body pieces to write, each with the pause to take before it."""
+        stall = faults.get("stall")
+        stall_at = -1
+        if stall is not None:
+            total = sum(len(data) for _, data in self.transcript.chunks)
+            stall_at = stall.at if stall.at is not None else max(total // 2, 1)
+        last = 0.0
+        sent = 0
+        for offset, data in self.transcript.chunks:
+            pause = (offset - last) / self.speed if self.speed > 0 else 0.0
+            last = offset
+            if sent < stall_at < sent + len(data):  # the stall falls inside this chunk
+                cut = stall_at - sent
+                parts = [(data[:cut], pause), (data[cut:], stall.value if stall else 0.0)]
+            else:
+                if stall is not None and sent == stall_at and sent:
+                    pause += stall.value
+                parts = [(data, pause)]
+            for part, wait in parts:
+                if "bytewise" in faults:
+                    for i in range(len(part)):
+                        yield part[i : i + 1], wait if i == 0 else 0.0
+                else:
+                    yield part, wait
+                sent += len(part)
+
+
+def _byte_limit(faults: dict[str, Fault]) -> float | None:
+    for kind in ("cut", "reset"):
+        if kind in faults:
+            return faults[kind].value
+    return None
+
+
+def _close(sock: socket.socket) -> None:
+    with contextlib.suppress(OSError):
+        sock.close()
