@@ -302,6 +302,7 @@ class _TextPrinter:
         self.errors: list[StreamError] = []
         self.streamed: list[str] = []
         self.server_text: str | None = None
+        self.tool_calls: list[dict[str, Any]] = []
 
     def show(self, event: ChatEvent) -> None:
         if isinstance(event, Delta) and event.index == 0 and event.content:
@@ -311,6 +312,7 @@ class _TextPrinter:
         elif isinstance(event, Final) and event.index == 0:
             if event.generated_text != "".join(self.streamed):
                 self.server_text = event.generated_text
+            self.tool_calls = event.tool_calls or []
         elif isinstance(event, StreamError):
             self.errors.append(event)
 
@@ -320,6 +322,10 @@ class _TextPrinter:
             # Prediction Guard-style streams send the whole text on the last chunk.
             self.out.write("--- the server's generated_text differs from the deltas:\n")
             self.out.write(self.server_text + "\n")
+        for call in self.tool_calls:
+            function = call.get("function") or {}
+            self.out.write(f"--- tool call {call.get('id')}: {function.get('name')}"
+                           f"({function.get('arguments')})\n")
         self.out.flush()
         for error in self.errors:
             print(f"sseproto: the stream reported an error ({error.type}): {error.message}",
