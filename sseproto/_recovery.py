@@ -72,7 +72,9 @@ DONE: Any = _DoneMarker()
 # data is not JSON) the text.
 
 # A JSON string: quotes with anything but quote/backslash, or escapes, inside.
-_JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"')
+# The closing quote is optional: a string left open runs to the end of the
+# line, so a line full of unbalanced quotes is still scanned once, not n times.
+_JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"?')
 
 # Inside an open frame: a comment or an id/event/retry field line.  No JSON
 # line starts with a field name; but a JSON line may start with the colon
@@ -208,8 +210,11 @@ class FrameDecoder:
 
     # --- the block-level fast path ------------------------------------------------
 
-    def feed(self, text: bytes) -> None:
-        """Send the frames completed by ``text`` (LF-terminated lines) to the sink."""
+    def feed(self, text: bytes, final: bool = False) -> None:
+        """Send the frames completed by ``text`` (LF-terminated lines) to the sink.
+
+        ``final`` (at close) means no more lines will come, so nothing is deferred.
+        """
         region = self._lines.region
         if self._deferred:
             text = self._deferred + text
@@ -270,7 +275,7 @@ class FrameDecoder:
                                 sink(event, value)
                                 pos = stop
                                 continue
-                        if stop == end and pos and not self._retrying:
+                        if stop == end and pos and not self._retrying and not final:
                             self._defer(text, pos)
                             return
             newline = text.index(b"\n", pos)
@@ -424,7 +429,7 @@ class FrameDecoder:
         if self.stopped:
             return
         if tail or self._deferred:
-            self.feed(tail + b"\n" if tail else b"")
+            self.feed(tail + b"\n" if tail else b"", final=True)
         if self._pieces is not None:
             if self._depth is _TEXT_MODE:
                 self._finish()  # an error's text, unterminated: still worth reporting

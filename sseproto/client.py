@@ -51,7 +51,8 @@ __all__ = ["AsyncClient", "Client", "UnexpectedContentType"]
 #: The largest non-streaming JSON response read by ``create(stream=False)``.
 MAX_JSON_BODY = 64 * 1024 * 1024
 
-_STREAM_TYPES = ("text/event-stream", "")
+#: Content types accepted for a stream ("" when the server sent none).
+STREAM_TYPES = ("text/event-stream", "application/x-ndjson", "")
 
 
 class UnexpectedContentType(RemoteProtocolError):
@@ -123,7 +124,7 @@ class _Exchange:
 
     def _start(self, head: ResponseHead) -> None:
         self.head = head
-        if not self._is_ok() or self.kind == "json" or head.content_type not in _STREAM_TYPES:
+        if not self._is_ok() or self.kind == "json" or head.content_type not in STREAM_TYPES:
             self._error_body = bytearray()
 
     def _finish(self) -> list[Any]:
@@ -141,28 +142,30 @@ class _Exchange:
                     raise RemoteProtocolError(
                         f"the response body is not JSON: {snippet(body.decode('utf-8', 'replace'))}"
                     ) from None
-            raise self._wrong_type(head, body)
+            raise wrong_content_type(head, body)
         return list(self.decoder.close())
 
-    def _wrong_type(self, head: ResponseHead, body: bytes) -> UnexpectedContentType:
-        try:
-            parsed: Any = orjson.loads(body)
-        except orjson.JSONDecodeError:
-            parsed = body.decode("utf-8", "replace")
-        detail = ""
-        if isinstance(parsed, dict) and ("error" in parsed or parsed.get("object") == "error"):
-            detail = f"; it reports an error: {error_event(parsed).message}"
-        elif isinstance(parsed, dict) and "choices" in parsed:
-            detail = "; it looks like a whole completion: was the request sent with stream=True?"
-        return UnexpectedContentType(
-            f"expected a text/event-stream response, got Content-Type"
-            f" {head.headers.get('content-type', '')!r} with status {head.status_code}{detail}",
-            content_type=head.content_type,
-            body=parsed,
-        )
+
+def wrong_content_type(head: ResponseHead, body: bytes) -> UnexpectedContentType:
+    """The error for a 2xx answer that is not a stream, saying what the body holds."""
+    try:
+        parsed: Any = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        parsed = body.decode("utf-8", "replace")
+    detail = ""
+    if isinstance(parsed, dict) and ("error" in parsed or parsed.get("object") == "error"):
+        detail = f"; it reports an error: {error_event(parsed).message}"
+    elif isinstance(parsed, dict) and "choices" in parsed:
+        detail = "; it looks like a whole completion: was the request sent with stream=True?"
+    return UnexpectedContentType(
+        f"expected a text/event-stream response, got Content-Type"
+        f" {head.headers.get('content-type', '')!r} with status {head.status_code}{detail}",
+        content_type=head.content_type,
+        body=parsed,
+    )
 
 
-def _incomplete_chat(chat: ChatStreamDecoder, errored: bool) -> IncompleteStream | None:
+def incomplete_chat(chat: ChatStreamDecoder, errored: bool) -> IncompleteStream | None:
     """The error for a chat stream that ended before its end marker and any finish_reason."""
     if chat.done or errored:
         return None
@@ -262,7 +265,7 @@ class Client(_Base):
             if isinstance(event, StreamError):
                 errored = True
                 return
-        error = _incomplete_chat(chat, errored)
+        error = incomplete_chat(chat, errored)
         if error is not None:
             raise error
 
@@ -455,7 +458,7 @@ class AsyncClient(_Base):
             if isinstance(event, StreamError):
                 errored = True
                 return
-        error = _incomplete_chat(chat, errored)
+        error = incomplete_chat(chat, errored)
         if error is not None:
             raise error
 

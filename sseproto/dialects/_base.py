@@ -44,7 +44,7 @@ class ChoiceState:
         for fragment in fragments:
             number = fragment.get("index", len(self.tool_calls))
             if type(number) is not int:
-                raise TypeError(f"a tool call index must be an integer, not {number!r:.40}")
+                raise TypeError(f"a tool call index must be an integer, not {short_repr(number)}")
             call = self.tool_calls.get(number)
             if call is None:
                 call = {"id": None, "type": "function", "function": {"name": "", "arguments": ""}}

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .._errors import short_repr
 from .._events import ChatEvent, make_delta
 from ._base import Dialect
 
@@ -46,7 +47,7 @@ class OpenAIDialect(Dialect):
         for choice in choices:
             index = choice.get("index", 0)
             if type(index) is not int:
-                raise TypeError(f"a choice index must be an integer, not {index!r:.40}")
+                raise TypeError(f"a choice index must be an integer, not {short_repr(index)}")
             state = states.get(index) or self.choice(index)
             delta = choice.get("delta")
             if delta is not None:
