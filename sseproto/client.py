@@ -198,6 +198,41 @@ def _sdk_error(event: str, payload: Any) -> RemoteProtocolError | None:
     return None
 
 
+class _EventSource:
+    """EventSource reconnection bookkeeping, shared by both clients' ``stream_sse``."""
+
+    def __init__(self, headers: Mapping[str, str] | None, reconnect: bool,
+                 max_attempts: int) -> None:
+        self.headers = dict(headers or {})
+        self.reconnect, self.max_attempts = reconnect, max_attempts
+        self.attempts = 0
+        self.last_id: str | None = None
+        self.retry_ms: int | None = None
+        self.decoder = SSEDecoder()
+
+    def next_request(self) -> tuple[_Exchange, dict[str, str]]:
+        """The exchange and headers of the next (re)connection."""
+        extra = dict(self.headers)
+        if self.last_id is not None:
+            extra["Last-Event-ID"] = self.last_id
+        self.decoder = SSEDecoder(last_event_id=self.last_id)
+        return _Exchange("sse", self.decoder), extra
+
+    def wait_after(self, exchange: _Exchange, failure: Exception | None) -> float | None:
+        """Seconds to wait before reconnecting, or ``None`` when the stream is over.
+
+        When it is over because of ``failure``, that error is raised instead.
+        """
+        self.last_id = self.decoder.last_event_id
+        self.retry_ms = self.decoder.retry or self.retry_ms
+        if not self.reconnect or self.attempts >= self.max_attempts or exchange.no_content:
+            if failure is not None:
+                raise failure
+            return None
+        self.attempts += 1
+        return (self.retry_ms if self.retry_ms is not None else 3000) / 1000
+
+
 class _Base:
     """What both clients share: configuration and request building."""
 
@@ -279,27 +314,18 @@ class Client(_Base):
         server's ``retry`` time (3 s when it sent none), at most
         ``max_attempts`` times; a 204 answer stops it.
         """
-        last_id: str | None = None
-        retry_ms: int | None = None
-        attempts = 0
+        source = _EventSource(headers, reconnect, max_attempts)
         while True:
-            extra = dict(headers or {})
-            if last_id is not None:
-                extra["Last-Event-ID"] = last_id
-            decoder = SSEDecoder(last_event_id=last_id)
-            exchange = _Exchange("sse", decoder)
+            exchange, extra = source.next_request()
+            failure: Exception | None = None
             try:
                 yield from self._exchange(method, path, exchange, json, extra)
-                failure: Exception | None = None
             except (IncompleteStream, TransportError) as exc:
                 failure = exc
-            last_id, retry_ms = decoder.last_event_id, decoder.retry or retry_ms
-            if not reconnect or attempts >= max_attempts or exchange.no_content:
-                if failure is not None:
-                    raise failure
+            delay = source.wait_after(exchange, failure)
+            if delay is None:
                 return
-            attempts += 1
-            time.sleep((retry_ms if retry_ms is not None else 3000) / 1000)
+            time.sleep(delay)
 
     # --- the byte loop --------------------------------------------------------------
 
@@ -467,28 +493,19 @@ class AsyncClient(_Base):
                          reconnect: bool = False,
                          max_attempts: int = 3) -> AsyncIterator[ServerSentEvent]:
         """Yield the events of one request (see :meth:`Client.stream_sse`)."""
-        last_id: str | None = None
-        retry_ms: int | None = None
-        attempts = 0
+        source = _EventSource(headers, reconnect, max_attempts)
         while True:
-            extra = dict(headers or {})
-            if last_id is not None:
-                extra["Last-Event-ID"] = last_id
-            decoder = SSEDecoder(last_event_id=last_id)
-            exchange = _Exchange("sse", decoder)
+            exchange, extra = source.next_request()
             failure: Exception | None = None
             try:
                 async for event in self._exchange(method, path, exchange, json, extra):
                     yield event
             except (IncompleteStream, TransportError) as exc:
                 failure = exc
-            last_id, retry_ms = decoder.last_event_id, decoder.retry or retry_ms
-            if not reconnect or attempts >= max_attempts or exchange.no_content:
-                if failure is not None:
-                    raise failure
+            delay = source.wait_after(exchange, failure)
+            if delay is None:
                 return
-            attempts += 1
-            await asyncio.sleep((retry_ms if retry_ms is not None else 3000) / 1000)
+            await asyncio.sleep(delay)
 
     def _create(self, path: str, params: dict[str, Any]) -> Any:
         if not params.get("stream"):
