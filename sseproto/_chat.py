@@ -2,7 +2,8 @@
 
 Layers: :class:`~sseproto._lines.LineSplitter` (bytes, BOM, UTF-8, line
 ends, line limit) feeds :class:`~sseproto._recovery.FrameDecoder` (JSON
-frames out of conforming or broken SSE), whose frames go to a dialect
+frames out of conforming or broken SSE) or, for newline-delimited JSON,
+:class:`~sseproto._ndjson.NDJSONDecoder`, whose frames go to a dialect
 (:mod:`sseproto.dialects`) that emits :class:`Delta`, :class:`Final`,
 :class:`Done` and :class:`StreamError`.
 
@@ -12,9 +13,10 @@ rest of the stream is ignored.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol
 
 from ._errors import (
+    LimitExceeded,
     LocalProtocolError,
     ProtocolError,
     RemoteProtocolError,
@@ -23,13 +25,38 @@ from ._errors import (
 )
 from ._events import ChatEvent, Done
 from ._lines import DEFAULT_MAX_LINE_SIZE, WINDOW, LineSplitter
+from ._ndjson import NDJSONDecoder
 from ._recovery import DONE, FrameDecoder, Repairs
 from ._sse import DEFAULT_MAX_EVENT_SIZE
-from .dialects import ALIASES, DIALECTS, ChatResult, Dialect, error_event
+from .dialects import (
+    ALIASES,
+    DIALECTS,
+    NDJSON_DIALECTS,
+    ChatResult,
+    Dialect,
+    error_event,
+    first_error,
+)
 
 __all__ = ["ChatStreamDecoder", "PayloadDecoder"]
 
 _OPEN, _CLOSED, _ERROR = "open", "closed", "error"
+
+
+class Framer(Protocol):
+    """What turns the line splitter's lines into frames: SSE recovery or NDJSON."""
+
+    stopped: bool
+    on_malformed: str
+
+    @property
+    def repairs(self) -> Repairs: ...
+
+    def count(self, key: str) -> None: ...
+
+    def feed(self, text: bytes, final: bool = False) -> None: ...
+
+    def close(self, tail: bytes) -> None: ...
 
 
 class ChatStreamDecoder:
@@ -41,8 +68,11 @@ class ChatStreamDecoder:
     >>> chat.feed(b"data: [DONE]\\n\\n")[-1], chat.done
     (Done(), True)
 
-    ``dialect`` is ``"auto"`` (chosen from the first JSON payload) or a name
-    from :data:`sseproto.dialects.DIALECTS`.  ``max_line_size`` bounds one
+    ``dialect`` is ``"auto"`` or a name from :data:`sseproto.dialects.DIALECTS`.
+    With ``"auto"``, a stream whose first non-blank byte is ``{`` is read as
+    newline-delimited JSON (Ollama); any other is SSE, and the dialect is
+    chosen from its first JSON payload.  ``"ollama"`` always reads
+    newline-delimited JSON, every other dialect SSE.  ``max_line_size`` bounds one
     line in bytes; ``max_event_size`` bounds one frame's payload in
     characters, however it was framed.  ``on_malformed="skip"`` skips frames
     that are not JSON (or not of the dialect's shape) instead of raising;
@@ -64,7 +94,16 @@ class ChatStreamDecoder:
         if max_event_size < 1:
             raise ValueError("max_event_size must be at least 1")
         self._lines = LineSplitter(max_line_size)
-        self._frames = FrameDecoder(self._lines, self._on_frame, max_event_size, on_malformed)
+        self._frames: Framer
+        if name == "auto":
+            # The framing is chosen at the first non-blank byte (see _Sniffer).
+            self._frames = _Sniffer(self, max_event_size, on_malformed)
+        elif name in NDJSON_DIALECTS:
+            self._frames = NDJSONDecoder(self._lines, self._on_frame, max_event_size,
+                                         on_malformed)
+        else:
+            self._frames = FrameDecoder(self._lines, self._on_frame, max_event_size,
+                                        on_malformed)
         self._out: list[ChatEvent] = []  # where _on_frame puts events during a call
         self._dialect: Dialect | None = None if name == "auto" else DIALECTS[name]()
         self._state = _OPEN
@@ -104,10 +143,25 @@ class ChatStreamDecoder:
                 frames.feed(text)
             if self._lines.error is not None and not frames.stopped:
                 raise self._lines.error
+        except LimitExceeded as exc:
+            if exc.limit_name != "max_line_size" or not self._ends_before_long_line():
+                self._fail(exc)
+                raise
         except ProtocolError as exc:
             self._fail(exc)
             raise
         return out
+
+    def _ends_before_long_line(self) -> bool:
+        """A line over the limit: no line after it will be read, so a frame held
+        back for the next block is read now.  Does it end the stream first?"""
+        frames = self._frames
+        try:
+            frames.feed(b"", final=True)
+        except ProtocolError as exc:
+            self._fail(exc)
+            raise
+        return frames.stopped
 
     def _feed_large(self, data: bytes) -> list[ChatEvent]:
         # Windows bound the text alive at once.
@@ -145,7 +199,10 @@ class ChatStreamDecoder:
             self.done = True
             return
         if event == "error":
-            out.append(error_event(value))
+            if dialect is not None:
+                dialect.error(value, out)
+            else:
+                out.append(first_error(value) or error_event(value))
             self._frames.stopped = True
             return
         if type(value) is not dict:
@@ -171,8 +228,9 @@ class ChatStreamDecoder:
             if cls.detect(value):
                 self._dialect = cls()
                 return self._dialect
-        if value.get("error") is not None or value.get("object") == "error":
-            out.append(error_event(value))
+        error = first_error(value)
+        if error is not None:
+            out.append(error)
             self._frames.stopped = True
             return None
         self._bad_payload(value, f"a payload of a known dialect ({', '.join(DIALECTS)})"
@@ -197,6 +255,82 @@ class ChatStreamDecoder:
         raise LocalProtocolError(
             f"ChatStreamDecoder cannot continue after an earlier error: {self._error}"
         )
+
+
+_WHITESPACE = b" \t\n"
+
+
+class _Sniffer:
+    """``dialect="auto"`` before the first non-blank byte: picks the framing, then steps aside.
+
+    A stream whose first non-blank byte is ``{`` is newline-delimited JSON
+    (Ollama); anything else is SSE.  The lines seen until then are blank
+    (or spaces and tabs only), which both framings ignore; SSE counts the
+    non-empty ones as ``ignored_lines``, so they are counted here for it.
+    Once chosen, the framer replaces this object in the decoder, so the
+    per-frame path is exactly that of an explicit dialect.
+    """
+
+    __slots__ = ("_chat", "_chosen", "_ignored", "max_event_size", "on_malformed")
+
+    def __init__(self, chat: ChatStreamDecoder, max_event_size: int, on_malformed: str) -> None:
+        if on_malformed not in ("raise", "skip"):
+            raise ValueError(f'on_malformed must be "raise" or "skip", not {on_malformed!r}')
+        self._chat = chat
+        self._chosen: Framer | None = None
+        self._ignored = 0
+        self.max_event_size = max_event_size
+        self.on_malformed = on_malformed
+
+    @property
+    def stopped(self) -> bool:
+        return self._chosen is not None and self._chosen.stopped
+
+    @stopped.setter
+    def stopped(self, value: bool) -> None:
+        if self._chosen is not None:
+            self._chosen.stopped = value
+
+    @property
+    def repairs(self) -> Repairs:
+        if self._chosen is not None:
+            return self._chosen.repairs
+        return Repairs()
+
+    def count(self, key: str) -> None:
+        if self._chosen is not None:
+            self._chosen.count(key)
+
+    def feed(self, text: bytes, final: bool = False) -> None:
+        framer = self._choose(text)
+        if framer is not None:
+            framer.feed(text, final)
+        else:  # blank lines only: count those with spaces or tabs
+            self._ignored += sum(1 for line in text.split(b"\n")[:-1] if line)
+
+    def close(self, tail: bytes) -> None:
+        # A stream of blank lines only is SSE, as it would have been before.
+        framer = self._choose(tail, default=True)
+        if framer is not None:
+            framer.close(tail)
+
+    def _choose(self, text: bytes, default: bool = False) -> Framer | None:
+        stripped = text.lstrip(_WHITESPACE)
+        if not stripped and not default:
+            return None
+        chat = self._chat
+        framer: Framer
+        if stripped[:1] == b"{":
+            framer = NDJSONDecoder(chat._lines, chat._on_frame, self.max_event_size,
+                                   self.on_malformed)
+            chat._dialect = DIALECTS["ollama"]()
+        else:
+            framer = FrameDecoder(chat._lines, chat._on_frame, self.max_event_size,
+                                  self.on_malformed)
+            for _ in range(self._ignored):
+                framer.count("ignored_lines")
+        self._chosen = chat._frames = framer
+        return framer
 
 
 class PayloadDecoder:

@@ -428,8 +428,15 @@ class FrameDecoder:
         """
         if self.stopped:
             return
-        if tail or self._deferred:
-            self.feed(tail + b"\n" if tail else b"", final=True)
+        if self._deferred:
+            # Complete lines held back for a next block that never came: read
+            # them as that block would have, before the tail, so that a frame
+            # which stops the stream there counts as it does in any other split.
+            self.feed(b"", final=True)
+            if self.stopped:
+                return
+        if tail:
+            self.feed(tail + b"\n", final=True)
         if self._pieces is not None:
             if self._depth is _TEXT_MODE:
                 self._finish()  # an error's text, unterminated: still worth reporting

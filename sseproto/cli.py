@@ -51,7 +51,8 @@ def _decoding_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("file", help="a transcript, raw body, raw HTTP response or HAR file;"
                         " - reads standard input")
     parser.add_argument("--dialect", default="auto",
-                        help="chat dialect: auto (default), openai, predictionguard, tgi, ...")
+                        help="chat dialect: auto (default), openai, predictionguard, tgi, anthropic,"
+                        " openai-responses, ollama")
     parser.add_argument("--sse", action="store_true",
                         help="print the raw SSE events instead of chat events")
     parser.add_argument("--json", action="store_true", help="print one JSON object per event")

@@ -7,17 +7,44 @@ listed in :data:`DIALECTS` below (``auto`` tries them in that order).
 
 from __future__ import annotations
 
+from .._events import StreamError
 from ._base import ChatResult, ChoiceState, Dialect, error_event
+from .anthropic import AnthropicDialect
+from .ollama import OllamaDialect
 from .openai import OpenAIDialect
+from .responses import ResponsesDialect, is_responses_error, responses_error
 from .tgi import TGIDialect
 
-__all__ = ["ALIASES", "DIALECTS", "ChatResult", "ChoiceState", "Dialect", "error_event"]
+__all__ = ["ALIASES", "DIALECTS", "NDJSON_DIALECTS", "ChatResult", "ChoiceState", "Dialect",
+           "error_event", "first_error"]
 
 #: Dialects by name, in the order ``auto`` tries them.
 DIALECTS: dict[str, type[Dialect]] = {
     OpenAIDialect.name: OpenAIDialect,
     TGIDialect.name: TGIDialect,
+    AnthropicDialect.name: AnthropicDialect,
+    ResponsesDialect.name: ResponsesDialect,
+    OllamaDialect.name: OllamaDialect,
 }
+
+#: Dialects whose wire format is newline-delimited JSON rather than SSE.
+NDJSON_DIALECTS = frozenset({OllamaDialect.name})
 
 #: Other names accepted for a dialect.
 ALIASES = {"predictionguard": "openai", "openai-chat": "openai"}
+
+
+def first_error(value: object) -> StreamError | None:
+    """The StreamError of an error payload that came before any dialect was chosen, or None.
+
+    Covers every dialect's error shape: a top-level ``error`` (OpenAI, TGI,
+    Anthropic, Ollama, Responses with a nested object), vLLM's ``"object":
+    "error"``, and the flat Responses ``{"type": "error", "code", "message"}``.
+    """
+    if not isinstance(value, dict):
+        return error_event(value)
+    if is_responses_error(value):
+        return responses_error(value)
+    if value.get("error") is not None or value.get("object") == "error":
+        return error_event(value)
+    return None

@@ -749,6 +749,364 @@ vec(F, "edge-empty-delta-object",
 
 
 # =====================================================================
+# anthropic.json: Anthropic Messages streaming (named SSE events)
+# =====================================================================
+F = "anthropic"
+
+
+def named(*events, eol="\n"):
+    """Anthropic/Responses framing: an 'event:' line naming each payload's type, then data."""
+    out = []
+    for payload in events:
+        out.append(f"event: {payload['type']}{eol}data: {j(payload)}{eol}{eol}")
+    return "".join(out).encode("utf-8")
+
+
+def a_start(usage=None, mid="msg_01", model="claude-test"):
+    if usage is None:
+        usage = {"input_tokens": 10, "output_tokens": 1}
+    return {"type": "message_start",
+            "message": {"id": mid, "type": "message", "role": "assistant", "content": [],
+                        "model": model, "stop_reason": None, "stop_sequence": None,
+                        "usage": usage}}
+
+
+def a_block(index, block):
+    return {"type": "content_block_start", "index": index, "content_block": block}
+
+
+def a_text(index, text):
+    return {"type": "content_block_delta", "index": index,
+            "delta": {"type": "text_delta", "text": text}}
+
+
+def a_delta(index, delta):
+    return {"type": "content_block_delta", "index": index, "delta": delta}
+
+
+def a_stop_block(index):
+    return {"type": "content_block_stop", "index": index}
+
+
+def a_msg_delta(reason, usage=MISSING):
+    value = {"type": "message_delta", "delta": {"stop_reason": reason, "stop_sequence": None}}
+    if usage is not MISSING:
+        value["usage"] = usage
+    return value
+
+
+A_PING = {"type": "ping"}
+A_STOP = {"type": "message_stop"}
+A_TEXT_BLOCK = {"type": "text", "text": ""}
+A_OVERLOADED = {"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}}
+
+A_BASIC = [a_start(), a_block(0, A_TEXT_BLOCK), A_PING, a_text(0, "Hello"), a_text(0, " there"),
+           a_stop_block(0), a_msg_delta("end_turn", {"output_tokens": 12}), A_STOP]
+
+vec(F, "anthropic-text-basic",
+    "A text answer: message_start, a text block with two text_delta events, a ping, message_delta with stop_reason end_turn and usage, message_stop.",
+    named(*A_BASIC),
+    [(0, "Hello"), (0, " there")], [final(0, "Hello there", "end_turn", {"output_tokens": 12})], True)
+vec(F, "anthropic-explicit-dialect",
+    "The same stream decoded with dialect anthropic.",
+    named(*A_BASIC),
+    [(0, "Hello"), (0, " there")], [final(0, "Hello there", "end_turn", {"output_tokens": 12})], True,
+    dialect="anthropic")
+vec(F, "anthropic-usage-from-message-start",
+    "message_delta without a usage object: the usage is message_start's message.usage, exactly as sent.",
+    named(a_start({"input_tokens": 7, "output_tokens": 3, "cache_read_input_tokens": 0}),
+          a_block(0, A_TEXT_BLOCK), a_text(0, "Ok"), a_stop_block(0), a_msg_delta("end_turn"), A_STOP),
+    [(0, "Ok")],
+    [final(0, "Ok", "end_turn", {"input_tokens": 7, "output_tokens": 3, "cache_read_input_tokens": 0})],
+    True)
+vec(F, "anthropic-tool-use",
+    "A text block then a tool_use block whose input arrives as input_json_delta pieces: those Deltas have content null; stop_reason tool_use.",
+    named(a_start(), a_block(0, A_TEXT_BLOCK), a_text(0, "Let me check."), a_stop_block(0),
+          a_block(1, {"type": "tool_use", "id": "toolu_01", "name": "get_weather", "input": {}}),
+          a_delta(1, {"type": "input_json_delta", "partial_json": ""}),
+          a_delta(1, {"type": "input_json_delta", "partial_json": "{\"city\": \"Pa"}),
+          a_delta(1, {"type": "input_json_delta", "partial_json": "ris\"}"}),
+          a_stop_block(1), a_msg_delta("tool_use", {"output_tokens": 40}), A_STOP),
+    [(0, "Let me check."), (0, None), (0, None), (0, None)],
+    [final(0, "Let me check.", "tool_use", {"output_tokens": 40})], True)
+vec(F, "anthropic-thinking-not-visible",
+    "Extended thinking: thinking_delta and signature_delta are not visible text (content null); only the text block counts.",
+    named(a_start(), a_block(0, {"type": "thinking", "thinking": "", "signature": ""}),
+          a_delta(0, {"type": "thinking_delta", "thinking": "2 + 2 is 4."}),
+          a_delta(0, {"type": "signature_delta", "signature": "EqQBCgIYAhIM"}),
+          a_stop_block(0), a_block(1, A_TEXT_BLOCK), a_text(1, "4"), a_stop_block(1),
+          a_msg_delta("end_turn", {"output_tokens": 30}), A_STOP),
+    [(0, None), (0, None), (0, "4")], [final(0, "4", "end_turn", {"output_tokens": 30})], True)
+vec(F, "anthropic-error-first-auto",
+    "An 'event: error' frame as the very first frame, with dialect auto: StreamError typed by error.type.",
+    named(A_OVERLOADED), [], [], False, err("Overloaded", "overloaded_error"))
+vec(F, "anthropic-error-first-no-event-line",
+    "An Anthropic error payload as the first payload without an event: line, with dialect auto.",
+    sse({"type": "error", "error": {"type": "invalid_request_error",
+                                    "message": "max_tokens: Field required"}}),
+    [], [], False, err("max_tokens: Field required", "invalid_request_error"))
+vec(F, "anthropic-error-mid-stream",
+    "An overloaded_error event after some text: the deltas are kept, then the StreamError; no Final, not done.",
+    named(a_start(), a_block(0, A_TEXT_BLOCK), a_text(0, "Par"), A_OVERLOADED, a_text(0, "is"), A_STOP),
+    [(0, "Par")], [], False, err("Overloaded", "overloaded_error"))
+vec(F, "anthropic-cut-after-stop-reason",
+    "A stream cut after message_delta (stop_reason max_tokens) but before message_stop: the Final comes at close(), not done.",
+    named(a_start(), a_block(0, A_TEXT_BLOCK), a_text(0, "Once upon"), a_stop_block(0),
+          a_msg_delta("max_tokens", {"output_tokens": 2})),
+    [(0, "Once upon")], [final(0, "Once upon", "max_tokens", {"output_tokens": 2})], False)
+vec(F, "anthropic-cut-mid-delta",
+    "A stream cut inside a content_block_delta event: the partial frame is dropped, no Final, not done.",
+    named(a_start(), a_block(0, A_TEXT_BLOCK), a_text(0, "Hi"))
+    + b'event: content_block_delta\ndata: {"type":"content_block_delta","index":0,"delta":{"type":"text_de',
+    [(0, "Hi")], [], False)
+vec(F, "anthropic-no-event-lines",
+    "The same events with data: lines only (no event: lines): the type inside each payload is enough.",
+    sse(*A_BASIC),
+    [(0, "Hello"), (0, " there")], [final(0, "Hello there", "end_turn", {"output_tokens": 12})], True)
+vec(F, "anthropic-empty-message",
+    "A message with no content block: no Delta, a Final with empty text, done.",
+    named(a_start(), a_msg_delta("end_turn", {"output_tokens": 1}), A_STOP),
+    [], [final(0, "", "end_turn", {"output_tokens": 1})], True)
+vec(F, "anthropic-after-stop-ignored",
+    "Everything after message_stop is ignored, even an error event and non-JSON data.",
+    named(a_start(), a_block(0, A_TEXT_BLOCK), a_text(0, "A"), a_msg_delta("end_turn", {"output_tokens": 1}),
+          A_STOP, a_text(0, "B"), A_OVERLOADED) + b"data: not json\n\n",
+    [(0, "A")], [final(0, "A", "end_turn", {"output_tokens": 1})], True)
+vec(F, "anthropic-unknown-event-and-crlf",
+    "CRLF line ends, and an event type this decoder does not know (a newer API's) between blocks: ignored.",
+    named(a_start(), a_block(0, A_TEXT_BLOCK), a_text(0, "x"), {"type": "content_block_annotation", "index": 0},
+          a_text(0, "y"), a_msg_delta("stop_sequence", {"output_tokens": 2}), A_STOP, eol="\r\n"),
+    [(0, "x"), (0, "y")], [final(0, "xy", "stop_sequence", {"output_tokens": 2})], True)
+
+# =====================================================================
+# responses.json: OpenAI Responses streaming (named SSE events)
+# =====================================================================
+F = "responses"
+
+R_USAGE = {"input_tokens": 12, "input_tokens_details": {"cached_tokens": 0}, "output_tokens": 3,
+           "output_tokens_details": {"reasoning_tokens": 0}, "total_tokens": 15}
+
+
+def r_response(status, output=(), usage=None, details=None, error=None):
+    return {"id": "resp_01", "object": "response", "created_at": 1741290958, "status": status,
+            "error": error, "incomplete_details": details, "model": "gpt-test",
+            "output": list(output), "usage": usage}
+
+
+def r_message(*texts):
+    return {"id": "msg_01", "type": "message", "status": "completed", "role": "assistant",
+            "content": [{"type": "output_text", "text": t, "annotations": []} for t in texts]}
+
+
+class _Seq:
+    """Adds the sequence_number every Responses event carries."""
+
+    def __init__(self):
+        self.n = 0
+
+    def __call__(self, kind, **fields):
+        value = {"type": kind, "sequence_number": self.n, **fields}
+        self.n += 1
+        return value
+
+
+def r_text_stream(*pieces, end="response.completed", output=None, usage=R_USAGE, details=None):
+    """A whole Responses stream for one message whose text comes in ``pieces``."""
+    ev = _Seq()
+    text = "".join(pieces)
+    events = [ev("response.created", response=r_response("in_progress")),
+              ev("response.in_progress", response=r_response("in_progress")),
+              ev("response.output_item.added", output_index=0,
+                 item={"id": "msg_01", "type": "message", "status": "in_progress",
+                       "role": "assistant", "content": []}),
+              ev("response.content_part.added", item_id="msg_01", output_index=0, content_index=0,
+                 part={"type": "output_text", "text": "", "annotations": []})]
+    for piece in pieces:
+        events.append(ev("response.output_text.delta", item_id="msg_01", output_index=0,
+                         content_index=0, delta=piece))
+    events += [ev("response.output_text.done", item_id="msg_01", output_index=0, content_index=0,
+                  text=text),
+               ev("response.content_part.done", item_id="msg_01", output_index=0, content_index=0,
+                  part={"type": "output_text", "text": text, "annotations": []}),
+               ev("response.output_item.done", output_index=0, item=r_message(text))]
+    if end is not None:
+        status = "completed" if end == "response.completed" else "incomplete"
+        events.append(ev(end, response=r_response(status, output or [r_message(text)], usage, details)))
+    return events
+
+
+R_BASIC = r_text_stream("Hi", " there", "!")
+
+vec(F, "responses-text-basic",
+    "A Responses stream: created, in_progress, item and part events, three output_text deltas, the done events, response.completed with output and usage.",
+    named(*R_BASIC),
+    [(0, "Hi"), (0, " there"), (0, "!")], [final(0, "Hi there!", "completed", R_USAGE)], True)
+vec(F, "responses-explicit-dialect",
+    "The same stream decoded with dialect openai-responses.",
+    named(*R_BASIC),
+    [(0, "Hi"), (0, " there"), (0, "!")], [final(0, "Hi there!", "completed", R_USAGE)], True,
+    dialect="openai-responses")
+vec(F, "responses-server-text-wins",
+    "The Final text is the output text of response.completed (two output_text parts joined), not the joined deltas.",
+    named(*r_text_stream("a", "b", output=[
+        {"id": "rs_01", "type": "reasoning", "summary": []}, r_message("ab", "c")])),
+    [(0, "a"), (0, "b")], [final(0, "abc", "completed", R_USAGE)], True)
+vec(F, "responses-incomplete-max-output-tokens",
+    "response.incomplete ends the stream normally: finish_reason is incomplete_details.reason, then Done.",
+    named(*r_text_stream("Once", " upon", end="response.incomplete",
+                         details={"reason": "max_output_tokens"})),
+    [(0, "Once"), (0, " upon")], [final(0, "Once upon", "max_output_tokens", R_USAGE)], True)
+_rf = _Seq()
+vec(F, "responses-failed",
+    "response.failed after some text: a StreamError typed by response.error.code; no Final, not done.",
+    named(_rf("response.created", response=r_response("in_progress")),
+          _rf("response.output_text.delta", item_id="msg_01", output_index=0, content_index=0, delta="Par"),
+          _rf("response.failed", response=r_response(
+              "failed", error={"code": "server_error", "message": "The model failed to generate a response."}))),
+    [(0, "Par")], [], False, err("The model failed to generate a response.", "server_error", "server_error"))
+vec(F, "responses-error-event-flat-first",
+    "An error event in the documented flat shape as the very first frame, with dialect auto: the type is the code.",
+    named({"type": "error", "code": "rate_limit_exceeded", "message": "Rate limit reached",
+           "param": None, "sequence_number": 0}),
+    [], [], False, err("Rate limit reached", "rate_limit_exceeded", "rate_limit_exceeded"))
+vec(F, "responses-error-nested-first-no-event-line",
+    "An error payload with a nested error object (as sent in practice), first and without an event: line: the type is error.code.",
+    sse({"type": "error", "sequence_number": 2,
+         "error": {"type": "too_many_requests", "code": "too_many_requests",
+                   "message": "Too Many Requests", "param": None}}),
+    [], [], False, err("Too Many Requests", "too_many_requests", "too_many_requests"))
+_re = _Seq()
+vec(F, "responses-error-mid-stream-code-null",
+    "An error event with a null code after some text: deltas kept, the type falls back to 'error', not done.",
+    named(_re("response.created", response=r_response("in_progress")),
+          _re("response.output_text.delta", item_id="msg_01", output_index=0, content_index=0, delta="x"),
+          _re("error", code=None, message="An error occurred while processing your request.", param=None)),
+    [(0, "x")], [], False, err("An error occurred while processing your request.", "error"))
+vec(F, "responses-cut-before-completed",
+    "A stream cut after the text but before response.completed: deltas only, no Final, not done.",
+    named(*r_text_stream("Hi", "!", end=None)),
+    [(0, "Hi"), (0, "!")], [], False)
+_rr = _Seq()
+vec(F, "responses-reasoning-and-tool-events-ignored",
+    "Reasoning summary and function-call argument events give no Delta; only output_text deltas are text.",
+    named(_rr("response.created", response=r_response("in_progress")),
+          _rr("response.reasoning_summary_text.delta", item_id="rs_01", output_index=0, summary_index=0,
+              delta="Thinking about it"),
+          _rr("response.function_call_arguments.delta", item_id="fc_01", output_index=1, delta="{\"a\":1}"),
+          _rr("response.output_text.delta", item_id="msg_01", output_index=2, content_index=0, delta="Done."),
+          _rr("response.completed", response=r_response("completed", [
+              {"id": "rs_01", "type": "reasoning", "summary": [
+                  {"type": "summary_text", "text": "Thinking about it"}]},
+              {"id": "fc_01", "type": "function_call", "call_id": "call_1", "name": "f",
+               "arguments": "{\"a\":1}", "status": "completed"},
+              r_message("Done.")], R_USAGE))),
+    [(0, "Done.")], [final(0, "Done.", "completed", R_USAGE)], True)
+vec(F, "responses-no-event-lines",
+    "The basic stream with data: lines only: the type inside each payload is enough.",
+    sse(*R_BASIC),
+    [(0, "Hi"), (0, " there"), (0, "!")], [final(0, "Hi there!", "completed", R_USAGE)], True)
+vec(F, "responses-after-completed-ignored",
+    "Everything after response.completed is ignored, including an error event.",
+    named(*r_text_stream("ok"), {"type": "error", "code": "late", "message": "late", "sequence_number": 99}),
+    [(0, "ok")], [final(0, "ok", "completed", R_USAGE)], True)
+
+# =====================================================================
+# ollama.json: Ollama /api/chat and /api/generate (newline-delimited JSON)
+# =====================================================================
+F = "ollama"
+
+O_STATS = {"total_duration": 4883583458, "load_duration": 1334875, "prompt_eval_count": 26,
+           "prompt_eval_duration": 342546000, "eval_count": 282, "eval_duration": 4535599000}
+
+
+def o_chat(content, done=False, reason=None, **message_extra):
+    value = {"model": "llama3.2", "created_at": "2024-07-22T20:33:28.123648Z",
+             "message": {"role": "assistant", "content": content, **message_extra}, "done": done}
+    if done:
+        value["done_reason"] = reason
+        value.update(O_STATS)
+    return value
+
+
+def o_gen(response, done=False, reason=None):
+    value = {"model": "llama3.2", "created_at": "2023-08-04T19:22:45.499127Z",
+             "response": response, "done": done}
+    if done:
+        value["done_reason"] = reason
+        value["context"] = [1, 2, 3]
+        value.update(O_STATS)
+    return value
+
+
+def ndjson(*payloads, eol="\n"):
+    return "".join((p if isinstance(p, str) else j(p)) + eol for p in payloads).encode("utf-8")
+
+
+O_BASIC = [o_chat("The"), o_chat(" sky"), o_chat(" is blue."), o_chat("", True, "stop")]
+
+vec(F, "ollama-chat-basic",
+    "An /api/chat stream with dialect auto: the first byte is '{', so newline-delimited JSON; the done line gives Final (usage null) and Done.",
+    ndjson(*O_BASIC),
+    [(0, "The"), (0, " sky"), (0, " is blue."), (0, "")], [final(0, "The sky is blue.", "stop")], True)
+vec(F, "ollama-chat-explicit-dialect",
+    "The same stream decoded with dialect ollama.",
+    ndjson(*O_BASIC),
+    [(0, "The"), (0, " sky"), (0, " is blue."), (0, "")], [final(0, "The sky is blue.", "stop")], True,
+    dialect="ollama")
+vec(F, "ollama-generate",
+    "An /api/generate stream: the text is in 'response'; done_reason length.",
+    ndjson(o_gen("Why"), o_gen(" not"), o_gen("?"), o_gen("", True, "length")),
+    [(0, "Why"), (0, " not"), (0, "?"), (0, "")], [final(0, "Why not?", "length")], True)
+vec(F, "ollama-error-first",
+    "An error line as the very first line: StreamError with type 'error' (Ollama gives none).",
+    ndjson({"error": "model \"llama9\" not found, try pulling it first"}),
+    [], [], False, err("model \"llama9\" not found, try pulling it first", "error"))
+vec(F, "ollama-error-mid-stream",
+    "An error line after some text: deltas kept, then the StreamError; later lines ignored, not done.",
+    ndjson(o_chat("Hel"), {"error": "an error was encountered while running the model"}, o_chat("lo", True, "stop")),
+    [(0, "Hel")], [], False, err("an error was encountered while running the model", "error"))
+vec(F, "ollama-last-line-without-newline",
+    "The done line has no line break at the end of the stream: it is complete JSON, so it is used; done.",
+    ndjson(o_chat("Hi")) + j(o_chat("", True, "stop")).encode(),
+    [(0, "Hi"), (0, "")], [final(0, "Hi", "stop")], True)
+vec(F, "ollama-cut-mid-line",
+    "A stream cut inside the done line: the partial line is dropped; no Final, not done.",
+    ndjson(o_chat("Hi")) + j(o_chat("", True, "stop")).encode()[:40],
+    [(0, "Hi")], [], False)
+vec(F, "ollama-crlf-and-blank-lines",
+    "CRLF line ends and blank lines (empty, and spaces only) between the JSON lines are ignored.",
+    ndjson(o_chat("a"), "", "  ", o_chat("b"), "", o_chat("", True, "stop"), eol="\r\n"),
+    [(0, "a"), (0, "b"), (0, "")], [final(0, "ab", "stop")], True)
+vec(F, "ollama-leading-blank-lines-and-bom",
+    "A BOM and blank lines before the first '{': still newline-delimited JSON with dialect auto.",
+    b"\xef\xbb\xbf\n \n\t\n" + ndjson(o_chat("x"), o_chat("", True, "stop")),
+    [(0, "x"), (0, "")], [final(0, "x", "stop")], True)
+vec(F, "ollama-malformed-line",
+    "A line that is not JSON raises RemoteProtocolError.",
+    ndjson(o_chat("a"), "this is not json", o_chat("", True, "stop")),
+    [], [], False, raises="RemoteProtocolError")
+vec(F, "ollama-after-done-ignored",
+    "Lines after the done line are ignored, even text that is not JSON.",
+    ndjson(o_chat("a", True, "stop"), o_chat("b"), "garbage"),
+    [(0, "a")], [final(0, "a", "stop")], True)
+vec(F, "ollama-tool-calls-and-thinking",
+    "A thinking field and a tool call are not visible text: those Deltas carry content \"\"; finish_reason stop.",
+    ndjson(o_chat("", thinking="Need the weather."),
+           o_chat("", tool_calls=[{"function": {"name": "get_weather", "arguments": {"city": "Tokyo"}}}]),
+           o_chat("", True, "stop")),
+    [(0, ""), (0, ""), (0, "")], [final(0, "", "stop")], True)
+vec(F, "ollama-done-line-without-message",
+    "A done line without a message (older servers): no Delta for it, but the Final and Done.",
+    ndjson(o_chat("ok"), {"model": "llama3.2", "created_at": "2024-01-01T00:00:00Z", "done": True,
+                          "done_reason": "stop", **O_STATS}),
+    [(0, "ok")], [final(0, "ok", "stop")], True)
+vec(F, "ollama-payloads-framed-as-sse",
+    "Ollama payloads sent as SSE data: lines: dialect auto reads SSE and picks ollama from message plus done.",
+    sse(*O_BASIC),
+    [(0, "The"), (0, " sky"), (0, " is blue."), (0, "")], [final(0, "The sky is blue.", "stop")], True)
+
+
+# =====================================================================
 def main():
     names = set()
     total = 0
