@@ -64,6 +64,11 @@ CHAT_CONFIGS: list[tuple[str, dict[str, Any]]] = [
     ("chat-64-skip", {"max_line_size": 64, "max_event_size": 64, "on_malformed": "skip"}),
     ("chat-1-skip", {"max_line_size": 1, "max_event_size": 1, "on_malformed": "skip"}),
     ("chat-pg-200", {"dialect": "predictionguard", "max_event_size": 200}),
+    ("chat-anthropic", {"dialect": "anthropic"}),
+    ("chat-responses-skip", {"dialect": "openai-responses", "on_malformed": "skip"}),
+    ("chat-ollama", {"dialect": "ollama"}),
+    ("chat-ollama-16-skip", {"dialect": "ollama", "max_event_size": 16,
+                             "on_malformed": "skip"}),
 ]
 
 #: Inputs shorter than this are also fed one byte at a time (every config).
