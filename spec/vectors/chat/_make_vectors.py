@@ -170,7 +170,7 @@ SEED_DELTAS = [(0, " past"), (0, None)]
 SEED_FINALS = [final(0, SEED_TEXT, STOP)]
 
 vec(F, "seed-verbatim",
-    "The seed's Prediction Guard stream verbatim: pretty-printed JSON, only the first line prefixed, no blank lines.",
+    "The seed's Prediction Guard stream verbatim: pretty-printed JSON, only the first line prefixed, no blank line between frames (one after [DONE]).",
     SEED, SEED_DELTAS, SEED_FINALS, True)
 vec(F, "seed-dialect-predictionguard",
     "The seed stream with the predictionguard dialect alias.",
