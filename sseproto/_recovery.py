@@ -238,6 +238,12 @@ class FrameDecoder:
                     self._event = ""
                     pos += 1
                     continue
+                if byte == 100 and self._blank_seen and not self._event:
+                    after = self._conforming(text, pos, end, largest)
+                    if after != pos:
+                        pos = after
+                        self._retrying = False
+                        continue
                 if byte == 100 and (text.startswith(b"data: {", pos)
                                     or text.startswith(b"data:{", pos)):
                     start = pos + 6 if text[pos + 5] == 32 else pos + 5
@@ -281,6 +287,27 @@ class FrameDecoder:
             newline = text.index(b"\n", pos)
             self._line(text, pos, newline)
             pos = newline + 1
+
+    def _conforming(self, text: bytes, pos: int, end: int, largest: int) -> int:
+        """Take a run of conforming frames (``data: {...}`` + an empty line) at ``pos``.
+
+        The general loop below gives the same frames, state and counts for
+        them; this only skips its per-line bookkeeping.  Returns where the
+        run ended (``pos`` itself when there was none).
+        """
+        sink = self._sink
+        while not self.stopped and text.startswith(b"data: {", pos):
+            newline = text.find(b"\n", pos + 6)
+            if (newline < 0 or newline + 1 >= end or text[newline + 1] != 10
+                    or text[newline - 1] != 125 or newline - pos - 5 > largest):
+                break
+            try:
+                value = _loads(text[pos + 6 : newline + 1])
+            except _JSONError:
+                break
+            pos = newline + 2
+            sink("", value)
+        return pos
 
     def _count_repairs(self, text: bytes, start: int, stop: int) -> None:
         if not self._blank_seen:
