@@ -74,7 +74,7 @@ class ChatStreamDecoder:
     chosen from its first JSON payload.  ``"ollama"`` always reads
     newline-delimited JSON, every other dialect SSE.  ``max_line_size`` bounds one
     line in bytes; ``max_event_size`` bounds one frame's payload in
-    characters, however it was framed.  ``on_malformed="skip"`` skips frames
+    bytes, however it was framed.  ``on_malformed="skip"`` skips frames
     that are not JSON (or not of the dialect's shape) instead of raising;
     they are counted in :attr:`repairs`.
     """
