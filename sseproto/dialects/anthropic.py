@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .._errors import short_repr
 from .._events import ChatEvent, make_delta
 from ._base import Dialect
 
@@ -45,7 +46,7 @@ class AnthropicDialect(Dialect):
     def payload(self, event: str, value: Any, out: list[ChatEvent]) -> None:
         kind = value.get("type") or event
         if not kind or type(kind) is not str:
-            raise TypeError(f"the event type must be a non-empty string, not {kind!r:.40}")
+            raise TypeError(f"the event type must be a non-empty string, not {short_repr(kind)}")
         if kind == "content_block_delta":
             self._block_delta(value, out)
         elif kind == "message_start":
@@ -117,5 +118,5 @@ class AnthropicDialect(Dialect):
     def _block_index(value: dict[str, Any]) -> int:
         index = value.get("index", 0)
         if type(index) is not int:
-            raise TypeError(f"a content block index must be an integer, not {index!r:.40}")
+            raise TypeError(f"a content block index must be an integer, not {short_repr(index)}")
         return index

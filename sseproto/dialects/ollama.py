@@ -21,6 +21,7 @@ from typing import Any
 
 import orjson
 
+from .._errors import short_repr
 from .._events import ChatEvent, make_delta
 from ._base import ChoiceState, Dialect
 
@@ -76,7 +77,7 @@ class OllamaDialect(Dialect):
                 arguments = "" if arguments is None else orjson.dumps(arguments).decode()
             name = function.get("name") or ""
             if type(name) is not str:
-                raise TypeError(f"a tool name must be a string, not {name!r:.40}")
+                raise TypeError(f"a tool name must be a string, not {short_repr(name)}")
             state.tool_calls[len(state.tool_calls)] = {
                 "id": call.get("id"), "type": "function",
                 "function": {"name": name, "arguments": arguments},

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .._errors import short_repr
 from .._events import ChatEvent, StreamError, make_delta
 from ._base import Dialect, error_event
 
@@ -71,7 +72,7 @@ def _output_text(output: Any) -> str | None:
             if isinstance(part, dict) and part.get("type") == "output_text":
                 text = part.get("text")
                 if type(text) is not str:
-                    raise TypeError(f"output_text text must be a string, not {text!r:.40}")
+                    raise TypeError(f"output_text text must be a string, not {short_repr(text)}")
                 pieces.append(text)
     return "".join(pieces)
 
@@ -101,7 +102,7 @@ class ResponsesDialect(Dialect):
     def payload(self, event: str, value: Any, out: list[ChatEvent]) -> None:
         kind = value.get("type") or event
         if not kind or type(kind) is not str:
-            raise TypeError(f"the event type must be a non-empty string, not {kind!r:.40}")
+            raise TypeError(f"the event type must be a non-empty string, not {short_repr(kind)}")
         if kind == "response.output_text.delta":
             content = value["delta"]
             if type(content) is not str:
