@@ -153,9 +153,10 @@ def _check_lines(body: bytes, report: Report) -> None:
     """The WHATWG line view: fields, blocks, retry and id values, line endings."""
     stats: dict[str, list[int]] = {}
     block_has_data = False
-    block_start = 0
+    # WHATWG strips one leading BOM before reading lines (reported by _check_encoding).
+    block_start = 3 if body.startswith(b"\xef\xbb\xbf") else 0
     endings: set[bytes] = set()
-    for match in _LINE.finditer(body):
+    for match in _LINE.finditer(body, block_start):
         line, ending = match.group(1), match.group(2)
         offset = match.start()
         if not line and not ending:

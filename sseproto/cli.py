@@ -51,8 +51,8 @@ def _decoding_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("file", help="a transcript, raw body, raw HTTP response or HAR file;"
                         " - reads standard input")
     parser.add_argument("--dialect", default="auto",
-                        help="chat dialect: auto (default), openai, predictionguard, tgi, anthropic,"
-                        " openai-responses, ollama")
+                        help="chat dialect: auto (default), openai, predictionguard, tgi,"
+                        " anthropic, openai-responses, ollama")
     parser.add_argument("--sse", action="store_true",
                         help="print the raw SSE events instead of chat events")
     parser.add_argument("--json", action="store_true", help="print one JSON object per event")
@@ -215,9 +215,14 @@ def _cmd_record(args: argparse.Namespace, out: IO[str]) -> int:
                         body=body, headers=headers, timeout=args.timeout, progress=progress)
     secrets = [value.split(" ", 1)[-1] for name, value in headers.items()
                if name.lower() in ("authorization", "api-key", "x-api-key")]
-    transcript.save(args.output, secrets=[s for s in (key, *secrets) if s])
+    try:
+        transcript.save(args.output, secrets=[s for s in (key, *secrets) if s])
+    except OSError as exc:
+        raise UsageError(f"cannot write {args.output}: {exc.strerror or exc}") from None
     if progress is not None:
         sys.stderr.write("\n")
+    if transcript.error:
+        print(f"sseproto: the stream ended early: {transcript.error}", file=sys.stderr)
     print(f"sseproto: saved {len(transcript.chunks)} chunks, {len(transcript.body)} bytes,"
           f" status {transcript.status} to {args.output}", file=sys.stderr)
     return 0
@@ -246,8 +251,9 @@ def _cmd_serve(args: argparse.Namespace, out: IO[str]) -> int:
     try:
         server = ReplayServer(transcript, host=args.host, port=args.port, ssl_context=context,
                               speed=args.speed, faults=faults)
-    except OSError as exc:
-        raise UsageError(f"cannot listen on {args.host}:{args.port}: {exc.strerror}") from None
+    except (OSError, OverflowError) as exc:  # OverflowError: a port over 65535
+        raise UsageError(f"cannot listen on {args.host}:{args.port}:"
+                         f" {getattr(exc, 'strerror', None) or exc}") from None
     out.write(f"sseproto: serving {args.file} on {server.url}\n")
     out.flush()
     try:

@@ -231,7 +231,7 @@ class ReplayServer:
                 cut = stall_at - sent
                 parts = [(data[:cut], pause), (data[cut:], stall.value if stall else 0.0)]
             else:
-                if stall is not None and sent == stall_at and sent:
+                if stall is not None and sent == stall_at:
                     pause += stall.value
                 parts = [(data, pause)]
             for part, wait in parts:
@@ -241,6 +241,8 @@ class ReplayServer:
                 else:
                     yield part, wait
                 sent += len(part)
+        if stall is not None and stall_at >= sent:  # at (or past) the end: before the last chunk
+            yield b"", stall.value
 
 
 def _byte_limit(faults: dict[str, Fault]) -> float | None:

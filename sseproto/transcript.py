@@ -22,15 +22,16 @@ from __future__ import annotations
 import base64
 import binascii
 import contextlib
+import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote_plus, urlencode, urlsplit, urlunsplit
 
 import orjson
 
-from ._errors import Error, ProtocolError
+from ._errors import Error, ProtocolError, TransportError
 from ._http import HTTPConnection, ResponseEnd, ResponseHead, parse_url
 from ._version import __version__
 
@@ -60,6 +61,7 @@ class Transcript:
     reason: str = "OK"
     headers: dict[str, str] = field(default_factory=lambda: {"content-type": "text/event-stream"})
     source: str = "transcript"  # what load() was given: transcript, sse, http, har
+    error: str | None = None  # why a recording ended early, if it did (not saved)
 
     @property
     def body(self) -> bytes:
@@ -108,26 +110,70 @@ def redact_url(url: str) -> str:
 def redact(transcript: Transcript, secrets: Iterable[str] = ()) -> Transcript:
     """A copy with secret headers, URL parameters and the given secret values removed.
 
-    Each secret is also scrubbed from the body, as text and in base64, so a
-    server that echoes a key cannot leak it into the file.
+    Each secret is also scrubbed from the body, as text and in base64 (at
+    any alignment, standard or URL-safe), also where it spans two recorded
+    chunks (those are then merged), so a server that echoes a key cannot
+    leak it into the file.  Values shorter than 4 characters are not
+    scrubbed from the body: that would garble it.
     """
-    values = {s for s in secrets if s and len(s) >= 4}
+    values = set(secrets)
     for name, value in transcript.request_headers.items():
         if name.lower() in _SECRET_HEADERS:
             values.add(value.split(" ", 1)[-1] if " " in value else value)
             values.add(value)
-    forms = {v.encode() for v in values} | {base64.b64encode(v.encode()) for v in values}
-    chunks = []
-    for offset, data in transcript.chunks:
-        for form in sorted(forms, key=len, reverse=True):
-            data = data.replace(form, REDACTED.encode())
-        chunks.append((offset, data))
-    url = redact_url(transcript.url)
+    values = {v for v in values if len(v) >= _MIN_SECRET and v != REDACTED}
+    forms: set[bytes] = set()
     for value in values:
-        url = url.replace(value, REDACTED)
-    return replace(transcript, chunks=chunks, url=url,
-                   request_headers=redact_headers(transcript.request_headers),
-                   headers=redact_headers(transcript.headers))
+        forms |= _encoded_forms(value.encode())
+    chunks = _scrub_chunks(transcript.chunks, forms)
+
+    def scrub(text: str) -> str:
+        for value in sorted(values, key=len, reverse=True):
+            text = text.replace(value, REDACTED).replace(quote_plus(value), REDACTED)
+        return text
+
+    return replace(transcript, chunks=chunks, url=scrub(redact_url(transcript.url)),
+                   reason=scrub(transcript.reason),
+                   request_headers={k: scrub(v) for k, v in
+                                    redact_headers(transcript.request_headers).items()},
+                   headers={k: scrub(v) for k, v in redact_headers(transcript.headers).items()})
+
+
+_MIN_SECRET = 4
+
+
+def _encoded_forms(secret: bytes) -> set[bytes]:
+    """``secret`` as is and the base64 characters that encode it at each of the 3 alignments."""
+    forms = {secret, base64.b64encode(secret)}
+    for shift in range(3):
+        encoded = base64.b64encode(bytes(shift) + secret)
+        # Keep only the characters made of the secret's bits alone.
+        core = encoded[(shift * 8 + 5) // 6 : (shift + len(secret)) * 8 // 6]
+        if len(core) >= _MIN_SECRET:
+            forms |= {core, core.replace(b"+", b"-").replace(b"/", b"_")}
+    return forms
+
+
+def _scrub_chunks(chunks: list[tuple[float, bytes]],
+                  forms: set[bytes]) -> list[tuple[float, bytes]]:
+    """``chunks`` with every form replaced; chunks that a form spans are merged first."""
+    if not forms or not chunks:
+        return list(chunks)
+    pattern = re.compile(b"|".join(re.escape(form) for form in
+                                   sorted(forms, key=len, reverse=True)))
+    body = b"".join(data for _, data in chunks)
+    inside: set[int] = set()  # body offsets strictly inside a match
+    for match in pattern.finditer(body):
+        inside.update(range(match.start() + 1, match.end()))
+    merged: list[tuple[float, bytes]] = []
+    position = 0
+    for offset, data in chunks:
+        if merged and position in inside:
+            merged[-1] = (merged[-1][0], merged[-1][1] + data)
+        else:
+            merged.append((offset, data))
+        position += len(data)
+    return [(offset, pattern.sub(REDACTED.encode(), data)) for offset, data in merged]
 
 
 # --- loading ------------------------------------------------------------------------
@@ -148,14 +194,17 @@ def loads(data: bytes) -> Transcript:
     if head.startswith(b'{"sseproto"') or head.startswith(b'{ "sseproto"'):
         return _load_jsonl(data)
     if head.startswith(b"HTTP/1."):
-        return _load_http(data)
+        return _load_http(data.lstrip())
     if head.startswith(b"{") and b'"log"' in data[:4096]:
         try:
             document = orjson.loads(data)
         except orjson.JSONDecodeError:
             document = None
         if isinstance(document, dict) and isinstance(document.get("log"), dict):
-            return _load_har(document)
+            try:
+                return _load_har(document)
+            except (AttributeError, TypeError, ValueError, KeyError) as exc:
+                raise TranscriptError(f"not a readable HAR file: {exc}") from None
     content_type = "application/x-ndjson" if head.startswith(b"{") else "text/event-stream"
     return Transcript(chunks=[(0.0, data)] if data else [], source="raw",
                       headers={"content-type": content_type})
@@ -289,15 +338,18 @@ def record(url: str, *, method: str = "POST", body: bytes | None = None,
         transport.send(http.request(method, path, request_headers.items(), body))
         total = 0
         while True:
-            data = transport.receive()
             try:
+                data = transport.receive()
                 events = http.receive(data)
-            except ProtocolError:
-                break  # cut short: keep what arrived
+            except (ProtocolError, TransportError) as exc:
+                transcript.error = str(exc)  # cut short: keep what arrived
+                break
             for event in events:
                 if isinstance(event, ResponseHead):
                     transcript.status, transcript.reason = event.status_code, event.reason
-                    transcript.headers = dict(event.headers)
+                    # The body is stored decoded: its framing headers no longer apply.
+                    transcript.headers = {k: v for k, v in event.headers.items()
+                                          if k not in ("content-encoding", "content-length")}
                 elif isinstance(event, bytes):
                     transcript.chunks.append((time.monotonic() - started, event))
                     total += len(event)

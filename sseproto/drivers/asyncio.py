@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import ssl
 
 from .._errors import ConnectError, Timeout, TLSError, TransportError
@@ -86,8 +85,11 @@ class AsyncioTransport:
         if self._writer is not None:
             writer, self._writer, self._reader = self._writer, None, None
             writer.close()
-            with contextlib.suppress(OSError, TimeoutError, ssl.SSLError):
-                await asyncio.wait_for(writer.wait_closed(), 1.0)
+            try:
+                await asyncio.wait_for(writer.wait_closed(), 0.5)
+            except (OSError, TimeoutError, ssl.SSLError):
+                # A peer that never answers the TLS close: drop the connection.
+                writer.transport.abort()
 
     def _connected(self) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
         if self._reader is None or self._writer is None:
