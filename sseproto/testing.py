@@ -94,6 +94,24 @@ def pretty_json(value: Any, indent: str = "") -> list[str]:
     return [orjson.dumps(value).decode()]
 
 
+def _structural_commas(text: str) -> list[int]:
+    """Positions of the commas of ``text`` (compact JSON) that are not inside strings."""
+    commas, in_string, escaped = [], False, False
+    for position, char in enumerate(text):
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char == ",":
+            commas.append(position)
+    return commas
+
+
 def _frame(chunk: dict[str, Any], form: str, split_at: int) -> str:
     compact = orjson.dumps(chunk).decode()
     if form in ("conforming", "conforming-crlf"):
@@ -102,7 +120,7 @@ def _frame(chunk: dict[str, Any], form: str, split_at: int) -> str:
         return f"data: {compact}\n"
     if form == "split-data-lines":
         # Cut between JSON tokens (after a comma): never inside a string.
-        commas = [i for i, ch in enumerate(compact) if ch == ","]
+        commas = _structural_commas(compact)
         cut = commas[split_at % len(commas)] + 1 if commas else len(compact)
         return f"data: {compact[:cut]}\ndata: {compact[cut:]}\n\n"
     lines = pretty_json(chunk, "  " if form == "pretty-printed-indented" else "")
