@@ -62,14 +62,6 @@ def mode(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 
 
-@pytest.fixture(autouse=True)
-def _no_proxy_no_key(monkeypatch: pytest.MonkeyPatch) -> None:
-    """No proxy may divert loopback traffic; no API key leaks in from the environment."""
-    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy",
-                 "all_proxy", "SSEPROTO_API_KEY", "PREDICTIONGUARD_API_KEY"):
-        monkeypatch.delenv(name, raising=False)
-
-
 # -- running a scenario through either client ---------------------------------------
 
 Call = Callable[[Any], Any]  # client -> iterator (sync) / async iterator (async)

@@ -23,17 +23,22 @@ class ConnectProxy:
 
     def __init__(self) -> None:
         self.sock = socket.create_server(("127.0.0.1", 0))
+        self.sock.settimeout(0.1)
         self.port = self.sock.getsockname()[1]
+        self.stopped = threading.Event()
         self.targets: list[str] = []
         self.open: list[socket.socket] = []
         threading.Thread(target=self._accept, daemon=True).start()
 
     def _accept(self) -> None:
-        while True:
+        while not self.stopped.is_set():
             try:
                 client, _ = self.sock.accept()
+            except TimeoutError:
+                continue
             except OSError:
                 return
+            client.settimeout(5)
             self.open.append(client)
             threading.Thread(target=self._tunnel, args=(client,), daemon=True).start()
 
@@ -41,7 +46,11 @@ class ConnectProxy:
         head = b""
         while b"\r\n\r\n" not in head:
             head += client.recv(4096)
-        target = head.split(b" ")[1].decode()
+        method, target = head.split(b" ")[0], head.split(b" ")[1].decode()
+        if method != b"CONNECT" or ":" not in target:
+            client.sendall(b"HTTP/1.1 405 Method Not Allowed\r\nContent-Length: 0\r\n\r\n")
+            client.close()
+            return
         self.targets.append(target)
         host, port = target.rsplit(":", 1)
         upstream = socket.create_connection((host, int(port)))
@@ -63,6 +72,7 @@ class ConnectProxy:
                     sock.shutdown(socket.SHUT_RDWR)
 
     def close(self) -> None:
+        self.stopped.set()
         self.sock.close()
         for sock in self.open:
             sock.close()
@@ -70,8 +80,6 @@ class ConnectProxy:
 
 @pytest.fixture
 def proxy(monkeypatch: pytest.MonkeyPatch) -> Iterator[ConnectProxy]:
-    for name in ("HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "no_proxy"):
-        monkeypatch.delenv(name, raising=False)
     server = ConnectProxy()
     monkeypatch.setenv("HTTPS_PROXY", f"http://127.0.0.1:{server.port}")
     monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{server.port}")
