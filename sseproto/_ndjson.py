@@ -23,14 +23,12 @@ how the bytes were split into reads.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import orjson
 
 from ._errors import LimitExceeded, RemoteProtocolError, snippet
-from ._lines import LineSplitter
-from ._recovery import Repairs, _Mark
+from ._recovery import FramerBase, _Mark
 
 __all__ = ["NDJSONDecoder"]
 
@@ -39,33 +37,10 @@ _JSONError = orjson.JSONDecodeError
 _BLANK = b" \t"
 
 
-class NDJSONDecoder:
+class NDJSONDecoder(FramerBase):
     """Turns complete LF-terminated lines (bytes) into JSON values for ``sink("", value)``."""
 
-    __slots__ = ("_counts", "_lines", "_region", "_sink", "max_event_size", "on_malformed",
-                 "stopped")
-
-    def __init__(self, lines: LineSplitter, sink: Callable[[str, Any], None],
-                 max_event_size: int, on_malformed: str) -> None:
-        if on_malformed not in ("raise", "skip"):
-            raise ValueError(f'on_malformed must be "raise" or "skip", not {on_malformed!r}')
-        self._lines = lines
-        self._sink = sink
-        #: Set by the sink to stop decoding: the rest is ignored.
-        self.stopped = False
-        self.max_event_size = max_event_size
-        self.on_malformed = on_malformed
-        self._counts = Repairs()
-        self._region: tuple[bytes | bytearray, int] = (b"", 0)
-
-    @property
-    def repairs(self) -> Repairs:
-        """Every repair and oddity counted so far, by name."""
-        return Repairs(self._counts)
-
-    def count(self, key: str) -> None:
-        """Count one repair or oddity named ``key``."""
-        self._counts.add(key)
+    __slots__ = ()
 
     def feed(self, text: bytes, final: bool = False) -> None:
         """Send the values of the complete lines in ``text`` to the sink.

@@ -53,7 +53,7 @@ import orjson
 from ._errors import LimitExceeded, RemoteProtocolError, snippet
 from ._lines import LineSplitter
 
-__all__ = ["DONE", "FrameDecoder", "Repairs"]
+__all__ = ["DONE", "FrameDecoder", "FramerBase", "Repairs"]
 
 
 class _DoneMarker:
@@ -153,17 +153,15 @@ class _Mark:
         return self.region_start + sum(map(len, lines[:lines_before]))
 
 
-class FrameDecoder:
-    """Turns complete LF-terminated lines (bytes) into frames for ``sink(event, value)``.
+class FramerBase:
+    """What both framers share (SSE recovery here, NDJSON in :mod:`sseproto._ndjson`).
 
-    ``on_malformed`` is ``"raise"`` (a :class:`RemoteProtocolError` naming the
-    byte offset and the text) or ``"skip"`` (the frame is dropped and counted).
+    A framer takes the line splitter's complete lines and sends each frame
+    to ``sink(event, value)``; the sink may set :attr:`stopped`.
     """
 
-    __slots__ = ("_blank_seen", "_counts", "_deferred", "_deferred_raw", "_deferred_start",
-                 "_depth", "_event", "_lines", "_mark", "_missing_blank", "_pieces", "_pretty",
-                 "_region", "_retrying", "_sink", "_size", "_unprefixed", "_unprefixed_total",
-                 "max_event_size", "on_malformed", "stopped")
+    __slots__ = ("_counts", "_lines", "_region", "_sink", "max_event_size", "on_malformed",
+                 "stopped")
 
     def __init__(self, lines: LineSplitter, sink: Callable[[str, Any], None],
                  max_event_size: int, on_malformed: str) -> None:
@@ -171,12 +169,39 @@ class FrameDecoder:
             raise ValueError(f'on_malformed must be "raise" or "skip", not {on_malformed!r}')
         self._lines = lines
         self._sink = sink
-        #: Set by the sink (or at ``[DONE]``) to stop decoding: the rest is ignored.
+        #: Set by the sink (or at the end marker) to stop decoding: the rest is ignored.
         self.stopped = False
         self.max_event_size = max_event_size
         self.on_malformed = on_malformed
-        # The counters the fast path bumps are plain ints; the rest live in a dict.
         self._counts = Repairs()
+        # The raw bytes behind the text being read, and their stream offset.
+        self._region: tuple[bytes | bytearray, int] = (b"", 0)
+
+    @property
+    def repairs(self) -> Repairs:
+        """Every repair and oddity counted so far, by name."""
+        return Repairs(self._counts)
+
+    def count(self, key: str) -> None:
+        """Count one repair or oddity named ``key``."""
+        self._counts.add(key)
+
+
+class FrameDecoder(FramerBase):
+    """Turns complete LF-terminated lines (bytes) into frames for ``sink(event, value)``.
+
+    ``on_malformed`` is ``"raise"`` (a :class:`RemoteProtocolError` naming the
+    byte offset and the text) or ``"skip"`` (the frame is dropped and counted).
+    """
+
+    __slots__ = ("_blank_seen", "_deferred", "_deferred_raw", "_deferred_start", "_depth",
+                 "_event", "_mark", "_missing_blank", "_pieces", "_pretty", "_retrying",
+                 "_size", "_unprefixed", "_unprefixed_total")
+
+    def __init__(self, lines: LineSplitter, sink: Callable[[str, Any], None],
+                 max_event_size: int, on_malformed: str) -> None:
+        super().__init__(lines, sink, max_event_size, on_malformed)
+        # The counters the fast path bumps are plain ints; the rest live in a dict.
         self._missing_blank = self._pretty = self._unprefixed_total = 0
         # An incomplete frame at the end of one block waits for the next block
         # once (see feed), with the raw bytes behind it for error offsets.
@@ -184,7 +209,6 @@ class FrameDecoder:
         self._deferred_raw = b""
         self._deferred_start = 0
         self._retrying = False
-        self._region: tuple[bytes | bytearray, int] = (b"", 0)
         self._event = ""  # event type for the next frame
         self._blank_seen = True  # an empty line since the last frame ended
         self._pieces: list[bytes] | None = None  # the open frame's lines, or None
@@ -203,10 +227,6 @@ class FrameDecoder:
             if count:
                 repairs[key] = count
         return repairs
-
-    def count(self, key: str) -> None:
-        """Count one repair or oddity named ``key``."""
-        self._counts.add(key)
 
     # --- the block-level fast path ------------------------------------------------
 
