@@ -193,8 +193,8 @@ class ReplayServer:
             return True
         headers = [(k, v) for k, v in self.transcript.headers.items()
                    if k.lower() not in _DROPPED_HEADERS]
-        sock.sendall(conn.send(h11.Response(status_code=self.transcript.status,
-                                            reason=self.transcript.reason.encode() or b"",
+        reason = self.transcript.reason.encode("ascii", "replace")  # h11 takes ASCII only
+        sock.sendall(conn.send(h11.Response(status_code=self.transcript.status, reason=reason,
                                             headers=headers)) or b"")
         sent = 0
         limit = _byte_limit(faults)
