@@ -244,6 +244,9 @@ class _Base:
         self.timeout = timeout
         self.headers = dict(headers or {})
         self.proxy = proxy_for(self.url.scheme, self.url.host)
+        self._http: HTTPConnection | None = None  # the kept-alive connection's protocol
+        self._busy = False  # a response is being read on the connection
+        self.chat = _Chat(self)
 
     def _request_headers(self, accept: str, body: bool,
                          extra: Mapping[str, str] | None) -> list[tuple[str, str]]:
@@ -272,9 +275,6 @@ class Client(_Base):
         super().__init__(base_url, api_key, ssl_context, timeout, headers)
         self._given_transport = transport
         self._transport: Transport | None = None
-        self._http: HTTPConnection | None = None
-        self._busy = False  # a response is being read on the connection
-        self.chat = _Chat(self)
 
     def __enter__(self) -> Client:
         return self
@@ -382,14 +382,14 @@ class Client(_Base):
 
 
 class _Chat:
-    def __init__(self, client: Client | AsyncClient) -> None:
+    def __init__(self, client: _Base) -> None:
         self.completions = _Completions(client)
 
 
 class _Completions:
     """``client.chat.completions.create(...)``, the shape of the vendor SDKs."""
 
-    def __init__(self, client: Client | AsyncClient) -> None:
+    def __init__(self, client: _Base) -> None:
         self._client = client
 
     def create(self, *, path: str = "/chat/completions", **params: Any) -> Any:
@@ -402,6 +402,7 @@ class _Completions:
         """
         if isinstance(self._client, AsyncClient):
             return self._client._create(path, params)
+        assert isinstance(self._client, Client)
         return self._client_create(self._client, path, params)
 
     @staticmethod
@@ -455,9 +456,6 @@ class AsyncClient(_Base):
         super().__init__(base_url, api_key, ssl_context, timeout, headers)
         self._given_transport = transport
         self._transport: AsyncTransport | None = None
-        self._http: HTTPConnection | None = None
-        self._busy = False  # a response is being read on the connection
-        self.chat = _Chat(self)
 
     async def __aenter__(self) -> AsyncClient:
         return self
