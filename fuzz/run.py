@@ -136,8 +136,8 @@ def _check_dead(dec: Any, why: str) -> None:
         raise ContractViolation(f"{type(dec).__name__} accepted a call after {why}")
 
 
-def sse_outcome(pieces: Sequence[bytes], kwargs: dict[str, Any], strict: bool = False) -> Any:
-    dec = sseproto.SSEDecoder(**kwargs)
+def _feed_all(dec: Any, pieces: Sequence[bytes], strict: bool) -> list[Any] | tuple[Any, ...]:
+    """Every piece, then close(): the events, or the ``("error", ...)`` outcome."""
     events: list[Any] = []
     try:
         for piece in pieces:
@@ -149,6 +149,14 @@ def sse_outcome(pieces: Sequence[bytes], kwargs: dict[str, Any], strict: bool = 
         return ("error", type(exc).__name__, exc.offset)
     if strict:
         _check_dead(dec, "close()")
+    return events
+
+
+def sse_outcome(pieces: Sequence[bytes], kwargs: dict[str, Any], strict: bool = False) -> Any:
+    dec = sseproto.SSEDecoder(**kwargs)
+    events = _feed_all(dec, pieces, strict)
+    if isinstance(events, tuple):
+        return events
     return ("ok", [(e.event, e.data, e.id, e.retry) for e in events], dec.last_event_id,
             dec.retry)
 
@@ -156,17 +164,9 @@ def sse_outcome(pieces: Sequence[bytes], kwargs: dict[str, Any], strict: bool = 
 def chat_outcome(pieces: Sequence[bytes], kwargs: dict[str, Any], strict: bool = False) -> Any:
     """Like tests/chat_helpers.outcome(), plus the dialect chosen."""
     dec = sseproto.ChatStreamDecoder(**kwargs)
-    events: list[Any] = []
-    try:
-        for piece in pieces:
-            events.extend(dec.feed(piece))
-        events.extend(dec.close())
-    except ProtocolError as exc:
-        if strict:
-            _check_dead(dec, "an error")
-        return ("error", type(exc).__name__, exc.offset)
-    if strict:
-        _check_dead(dec, "close()")
+    events = _feed_all(dec, pieces, strict)
+    if isinstance(events, tuple):
+        return events
     summary: list[Any] = []
     for ev in events:
         if isinstance(ev, sseproto.Delta):
