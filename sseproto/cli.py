@@ -213,10 +213,10 @@ def _cmd_record(args: argparse.Namespace, out: IO[str]) -> int:
     progress = _progress if sys.stderr.isatty() else None
     transcript = record(args.url, method=args.method or ("POST" if body is not None else "GET"),
                         body=body, headers=headers, timeout=args.timeout, progress=progress)
-    secrets = [value.split(" ", 1)[-1] for name, value in headers.items()
-               if name.lower() in ("authorization", "api-key", "x-api-key")]
     try:
-        transcript.save(args.output, secrets=[s for s in (key, *secrets) if s])
+        # Secret request headers are redacted (and their values scrubbed) by
+        # the transcript itself; the key from the environment is named too.
+        transcript.save(args.output, secrets=[key] if key else [])
     except OSError as exc:
         raise UsageError(f"cannot write {args.output}: {exc.strerror or exc}") from None
     if progress is not None:
