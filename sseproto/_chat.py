@@ -24,7 +24,7 @@ from ._errors import (
     snippet,
 )
 from ._events import ChatEvent, Done
-from ._lines import DEFAULT_MAX_LINE_SIZE, WINDOW, LineSplitter
+from ._lines import DEFAULT_MAX_LINE_SIZE, WINDOW, LineSplitter, in_windows
 from ._ndjson import NDJSONDecoder
 from ._recovery import DONE, FrameDecoder, Repairs
 from ._sse import DEFAULT_MAX_EVENT_SIZE
@@ -132,7 +132,7 @@ class ChatStreamDecoder:
         if self._state is not _OPEN:
             self._refuse()
         if len(data) > WINDOW or type(data) is not bytes:
-            return self._feed_large(bytes(data))
+            return in_windows(self.feed, bytes(data))
         out = self._out = []
         frames = self._frames
         if frames.stopped:
@@ -162,13 +162,6 @@ class ChatStreamDecoder:
             self._fail(exc)
             raise
         return frames.stopped
-
-    def _feed_large(self, data: bytes) -> list[ChatEvent]:
-        # Windows bound the text alive at once.
-        out: list[ChatEvent] = []
-        for start in range(0, len(data), WINDOW):
-            out += self.feed(data[start : start + WINDOW])
-        return out
 
     def close(self) -> list[ChatEvent]:
         """End of stream: use a complete unterminated last frame; emit Finals if due."""
@@ -356,14 +349,15 @@ class PayloadDecoder:
         self._out.append((event, value))
 
     def feed(self, data: bytes) -> list[tuple[str, Any]]:
+        if len(data) > WINDOW or type(data) is not bytes:
+            return in_windows(self.feed, bytes(data))
         out = self._out = []
         if not self._frames.stopped:
-            for start in range(0, len(data), WINDOW):
-                text = self._lines.feed(bytes(data[start : start + WINDOW]))
-                if text:
-                    self._frames.feed(text)
-                if self._lines.error is not None and not self._frames.stopped:
-                    raise self._lines.error
+            text = self._lines.feed(data)
+            if text:
+                self._frames.feed(text)
+            if self._lines.error is not None and not self._frames.stopped:
+                raise self._lines.error
         return out
 
     def close(self) -> list[tuple[str, Any]]:

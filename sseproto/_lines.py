@@ -20,9 +20,14 @@ terminator search looks only at the new bytes.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
 from ._errors import LimitExceeded
 
-__all__ = ["DEFAULT_MAX_LINE_SIZE", "LineSplitter"]
+T = TypeVar("T")
+
+__all__ = ["DEFAULT_MAX_LINE_SIZE", "LineSplitter", "in_windows"]
 
 #: Default limit on one line, in bytes, excluding its terminator.
 DEFAULT_MAX_LINE_SIZE = 1 << 20
@@ -32,6 +37,18 @@ _BOM = b"\xef\xbb\xbf"
 #: Large reads are processed in windows of this size, so the decoded text
 #: and line lists alive at once stay bounded whatever the caller passes.
 WINDOW = 256 * 1024
+
+
+def in_windows(feed: Callable[[bytes], list[T]], data: bytes) -> list[T]:
+    """Feed ``data`` to ``feed`` in :data:`WINDOW`-sized pieces; join the results.
+
+    The decoders use it for large reads, so the text and lists alive at once
+    stay bounded whatever the caller passes.
+    """
+    out: list[T] = []
+    for start in range(0, len(data), WINDOW):
+        out += feed(data[start : start + WINDOW])
+    return out
 
 
 class LineSplitter:

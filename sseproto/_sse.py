@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from ._errors import LimitExceeded, LocalProtocolError, ProtocolError
 from ._events import ServerSentEvent, make_sse
-from ._lines import DEFAULT_MAX_LINE_SIZE, WINDOW, LineSplitter
+from ._lines import DEFAULT_MAX_LINE_SIZE, WINDOW, LineSplitter, in_windows
 
 __all__ = ["DEFAULT_MAX_EVENT_SIZE", "SSEDecoder", "format_digits", "parse_digits"]
 
@@ -115,7 +115,7 @@ class SSEDecoder:
         if self._state is not _OPEN:
             self._refuse()
         if len(data) > WINDOW or type(data) is not bytes:
-            return self._feed_large(bytes(data))
+            return in_windows(self.feed, bytes(data))
         out: list[ServerSentEvent] = []
         try:
             raw = self._lines.feed(data)
@@ -127,13 +127,6 @@ class SSEDecoder:
             self._state = _ERROR
             self._error = exc
             raise
-        return out
-
-    def _feed_large(self, data: bytes) -> list[ServerSentEvent]:
-        # Windows bound the text and line lists alive at once.
-        out: list[ServerSentEvent] = []
-        for start in range(0, len(data), WINDOW):
-            out += self.feed(data[start : start + WINDOW])
         return out
 
     def close(self) -> list[ServerSentEvent]:
