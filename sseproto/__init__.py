@@ -22,6 +22,7 @@ from ._errors import (
     TransportError,
 )
 from ._events import ChatEvent, Delta, Done, Final, ServerSentEvent, StreamError
+from ._limits import Limits
 from ._sse import SSEDecoder
 from ._version import __version__
 from .client import AsyncClient, Client, UnexpectedContentType
@@ -39,6 +40,7 @@ __all__ = [
     "HTTPStatusError",
     "IncompleteStream",
     "LimitExceeded",
+    "Limits",
     "LocalProtocolError",
     "ProtocolError",
     "RemoteProtocolError",

@@ -64,7 +64,7 @@ class ChatStreamDecoder:
 
     >>> chat = ChatStreamDecoder()
     >>> chat.feed(b'data: {"choices":[{"index":0,"delta":{"content":"Hi"}}]}\\n\\n')
-    [Delta(index=0, content='Hi', chunk={...}, tool_calls=None)]
+    [Delta(index=0, content='Hi', reasoning=None, refusal=None, tool_calls=None, chunk={...})]
     >>> chat.feed(b"data: [DONE]\\n\\n")[-1], chat.done
     (Done(), True)
 

@@ -46,14 +46,18 @@ class Delta:
 
     ``content`` is the visible text of the delta; ``None`` when the delta
     carries none (a role-only or tool-call delta, or an empty ``{}``).
-    ``tool_calls`` holds the delta's raw tool-call fragments, if any.
+    ``reasoning`` is the delta's visible reasoning or thinking text, and
+    ``refusal`` its refusal text (OpenAI's ``delta.refusal``), ``None`` when
+    absent.  ``tool_calls`` holds the delta's raw tool-call fragments, if any.
     ``chunk`` is the whole JSON payload the delta came from.
     """
 
     index: int = 0
     content: str | None = None
-    chunk: dict[str, Any]
+    reasoning: str | None = None
+    refusal: str | None = None
     tool_calls: list[dict[str, Any]] | None = None
+    chunk: dict[str, Any]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -66,14 +70,18 @@ class Final:
     ``usage`` object exactly as sent, ``tool_calls`` the tool calls assembled
     from their fragments (``None`` when there were none), and ``chunk`` the
     payload that carried the ``finish_reason`` (or the last one seen).
+    ``reasoning`` and ``refusal`` are the joined reasoning and refusal
+    deltas, ``None`` when there were none.
     """
 
     index: int = 0
     generated_text: str
+    reasoning: str | None = None
+    refusal: str | None = None
     finish_reason: str | None = None
+    tool_calls: list[dict[str, Any]] | None = None
     usage: dict[str, Any] | None = None
     chunk: dict[str, Any] | None = None
-    tool_calls: list[dict[str, Any]] | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

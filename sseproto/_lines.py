@@ -24,13 +24,12 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from ._errors import LimitExceeded
+from ._limits import DEFAULT_MAX_LINE_SIZE
 
 T = TypeVar("T")
 
 __all__ = ["DEFAULT_MAX_LINE_SIZE", "LineSplitter", "in_windows"]
 
-#: Default limit on one line, in bytes, excluding its terminator.
-DEFAULT_MAX_LINE_SIZE = 1 << 20
 
 _BOM = b"\xef\xbb\xbf"
 

@@ -28,7 +28,7 @@ from ._lines import DEFAULT_MAX_LINE_SIZE, WINDOW, LineSplitter, in_windows
 __all__ = ["DEFAULT_MAX_EVENT_SIZE", "SSEDecoder", "format_digits", "parse_digits"]
 
 #: Default limit on one event's data (as dispatched), in characters (code points).
-DEFAULT_MAX_EVENT_SIZE = 16 << 20
+from ._limits import DEFAULT_MAX_EVENT_SIZE
 
 # Decoder states.
 _OPEN, _CLOSED, _ERROR = "open", "closed", "error"

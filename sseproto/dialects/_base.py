@@ -145,7 +145,7 @@ class Dialect:
             state.add_tool_calls(tool_calls)
         if state.finish_reason is None:
             state.chunk = chunk
-        out.append(make_delta(state.index, content, chunk, tool_calls))
+        out.append(make_delta(state.index, content, None, None, tool_calls, chunk))
 
     def finish(self, state: ChoiceState, reason: str | None, chunk: dict[str, Any]) -> None:
         if reason is not None:

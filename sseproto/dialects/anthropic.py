@@ -92,7 +92,7 @@ class AnthropicDialect(Dialect):
                     call["function"]["arguments"] += piece
         if state.finish_reason is None:
             state.chunk = value
-        out.append(make_delta(0, content, value, None))
+        out.append(make_delta(0, content, None, None, None, value))
 
     def _block_start(self, value: dict[str, Any], out: list[ChatEvent]) -> None:
         block = value["content_block"]
@@ -112,7 +112,7 @@ class AnthropicDialect(Dialect):
             state.pieces.append(text)
             if state.finish_reason is None:
                 state.chunk = value
-            out.append(make_delta(0, text, value, None))
+            out.append(make_delta(0, text, None, None, None, value))
 
     @staticmethod
     def _block_index(value: dict[str, Any]) -> int:

@@ -63,7 +63,7 @@ class OllamaDialect(Dialect):
                 self._add_tool_calls(state, tool_calls)
             if state.finish_reason is None:
                 state.chunk = value
-            out.append(make_delta(0, content, value, tool_calls))
+            out.append(make_delta(0, content, None, None, tool_calls, value))
         if value.get("done") is True:
             self.finish(state, value.get("done_reason"), value)
             self.done(out)

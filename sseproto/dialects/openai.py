@@ -69,7 +69,7 @@ class OpenAIDialect(Dialect):
                 state.chunk = value
             elif state.finish_reason is None:
                 state.chunk = value
-            out.append(make_delta(index, content, value, tool_calls))
+            out.append(make_delta(index, content, None, None, tool_calls, value))
             if "generated_text" in choice and choice["generated_text"] is not None:
                 state.generated_text = choice["generated_text"]
             logprobs = choice.get("logprobs")

@@ -112,7 +112,7 @@ class ResponsesDialect(Dialect):
                 state.pieces.append(content)
             if state.finish_reason is None:
                 state.chunk = value
-            out.append(make_delta(0, content, value, None))
+            out.append(make_delta(0, content, None, None, None, value))
         elif kind == "response.completed" or kind == "response.incomplete":
             response = self._response(value)
             state = self.choice(0)
