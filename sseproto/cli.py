@@ -26,6 +26,7 @@ import orjson
 
 from ._chat import ChatStreamDecoder
 from ._errors import Error, LimitExceeded, LocalProtocolError
+from ._events import StreamError
 from ._http import parse_url
 from ._lines import DEFAULT_MAX_LINE_SIZE
 from ._sse import SSEDecoder
@@ -33,7 +34,17 @@ from ._version import __version__
 from .check import check
 from .server import ReplayServer, parse_fault
 from .tools.output import notice, print_chat, print_sse
-from .transcript import Transcript, TranscriptError, load, loads, record
+from .transcript import (
+    MAX_BYTES,
+    STREAM_TYPES,
+    RecordingInterrupted,
+    Redactor,
+    Transcript,
+    TranscriptError,
+    load,
+    loads,
+    record,
+)
 
 __all__ = ["COMMANDS", "UsageError", "main"]
 
@@ -440,32 +451,44 @@ def _add_record(commands: Any) -> None:
     record = _command(commands, "record", "stream a live request and save a transcript",
                       "  sseproto record https://api.example.com/v1/chat/completions \\\n"
                       "      --json '{\"model\": \"m\", \"stream\": true, \"messages\": []}'"
+                      " -o capture.jsonl\n"
+                      "  sseproto record https://localhost:8443/v1/stream --cacert ca.pem"
                       " -o capture.jsonl")
     record.add_argument("url", help="the full URL to request")
     body = record.add_mutually_exclusive_group()
-    body.add_argument("--json", dest="json_body", help="the JSON request body")
-    body.add_argument("--data", help="the request body; @FILE reads it from FILE")
+    body.add_argument("--json", dest="json_body", metavar="BODY", help="the JSON request body")
+    body.add_argument("--data", metavar="BODY|@FILE",
+                      help="the request body; @FILE reads it from FILE")
     record.add_argument("--method", help="the HTTP method (default: POST with a body, else GET)")
     record.add_argument("-o", "--output", required=True, help="the transcript file to write")
+    record.add_argument("--max-bytes", type=_size, default=MAX_BYTES, metavar="N",
+                        help="cut the stream past N bytes and save what arrived (K/M/G"
+                        " suffixes; default 64M)")
+    record.add_argument("--redact-header", action="append", default=[], metavar="NAME",
+                        help="also redact this request header and its value anywhere"
+                        " (repeatable)")
+    record.add_argument("--redact-param", action="append", default=[], metavar="NAME",
+                        help="also redact this URL query parameter (repeatable)")
     _request_options(record)
 
 
-def _run_record(args: argparse.Namespace, out: IO[str]) -> int:
-    body: bytes | None = None
+def _record_body(args: argparse.Namespace) -> bytes | None:
     if args.json_body is not None:
-        try:
-            body = orjson.dumps(orjson.loads(args.json_body))
-        except orjson.JSONDecodeError as exc:
-            raise UsageError(f"--json is not valid JSON: {exc}") from None
-    elif args.data is not None:
-        if args.data.startswith("@"):
-            try:
-                body = Path(args.data[1:]).read_bytes()
-            except OSError as exc:
-                raise UsageError(f"cannot read {args.data[1:]}: {exc.strerror or exc}") from None
-        else:
-            body = args.data.encode()
-    headers = _request_headers(args)
+        return orjson.dumps(_json_body(args.json_body, "--json"))
+    if args.data is None:
+        return None
+    if not args.data.startswith("@"):
+        return str(args.data).encode()
+    try:
+        return Path(args.data[1:]).read_bytes()
+    except OSError as exc:
+        raise UsageError(f"cannot read {args.data[1:]}: {exc.strerror or exc}") from None
+
+
+def _run_record(args: argparse.Namespace, out: IO[str]) -> int:
+    from .tools.recording import Progress, claim_output
+
+    body, headers = _record_body(args), _request_headers(args)
     key = os.environ.get("SSEPROTO_API_KEY")
     if key and not any(name.lower() == "authorization" for name in headers):
         headers["Authorization"] = f"Bearer {key}"
@@ -473,28 +496,71 @@ def _run_record(args: argparse.Namespace, out: IO[str]) -> int:
         parse_url(args.url)
     except LocalProtocolError as exc:
         raise UsageError(str(exc)) from None
-    progress = _progress if sys.stderr.isatty() else None
-    transcript = record(args.url, method=args.method or ("POST" if body is not None else "GET"),
-                        body=body, headers=headers, timeout=args.timeout, progress=progress,
-                        ssl_context=_ssl_context(args))
+    context = _ssl_context(args)
     try:
-        # Secret request headers are redacted (and their values scrubbed) by
-        # the transcript itself; the key from the environment is named too.
-        transcript.save(args.output, secrets=[key] if key else [])
+        created = claim_output(args.output)
     except OSError as exc:
         raise UsageError(f"cannot write {args.output}: {exc.strerror or exc}") from None
-    if progress is not None:
-        sys.stderr.write("\n")
-    if transcript.error:
-        print(f"sseproto: the stream ended early: {transcript.error}", file=sys.stderr)
-    print(f"sseproto: saved {len(transcript.chunks)} chunks, {len(transcript.body)} bytes,"
-          f" status {transcript.status} to {args.output}", file=sys.stderr)
+    progress = Progress(sys.stderr) if sys.stderr.isatty() else None
+    try:
+        transcript = record(
+            args.url, method=args.method or ("POST" if body is not None else "GET"), body=body,
+            headers=headers, timeout=args.timeout, ssl_context=context,
+            max_bytes=args.max_bytes, progress=progress,
+            on_chunk=progress.on_chunk if progress else None, secrets=[key] if key else [],
+            redactor=Redactor.with_names(args.redact_header, args.redact_param))
+    except RecordingInterrupted as exc:
+        _save(exc.transcript, args.output, progress)
+        notice(f"interrupted: {_saved(exc.transcript, args.output)}")
+        return 130
+    except Error:
+        if created:
+            os.unlink(args.output)  # nothing arrived: leave no empty file behind
+        raise
+    _save(transcript, args.output, progress)
+    failure = _recording_failure(transcript)
+    if failure is not None:
+        raise StreamFailed(f"{failure}; {_saved(transcript, args.output)}")
+    notice(_saved(transcript, args.output))
     return 0
 
 
-def _progress(total: int, chunks: int) -> None:
-    sys.stderr.write(f"\rsseproto: {total} bytes in {chunks} chunks")
-    sys.stderr.flush()
+def _saved(transcript: Transcript, path: str) -> str:
+    from .check import plural
+
+    return (f"saved {plural(len(transcript.chunks), 'chunk')}, {len(transcript.body)} bytes,"
+            f" status {transcript.status} to {path}")
+
+
+def _save(transcript: Transcript, path: str, progress: Any) -> None:
+    if progress is not None:
+        progress.finish()
+    try:
+        transcript.save(path)  # record() already redacted it
+    except OSError as exc:
+        raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
+
+
+def _recording_failure(transcript: Transcript) -> str | None:
+    """Why a saved recording is not a good stream (exit 1), or ``None``."""
+    if transcript.error:
+        return f"the stream ended early: {transcript.error}"
+    if not 200 <= transcript.status < 300:
+        return f"the server answered HTTP {transcript.status} {transcript.reason}".rstrip()
+    if transcript.content_type not in STREAM_TYPES:
+        return (f"the response is not a stream: Content-Type is"
+                f" {transcript.headers.get('content-type')!r}")
+    chat = ChatStreamDecoder(on_malformed="skip")
+    try:
+        events = chat.feed(transcript.body) + chat.close()
+    except Error:
+        return None  # not a chat stream: its end cannot be judged here
+    error = next((e for e in events if isinstance(e, StreamError)), None)
+    if error is not None:
+        return f"the stream reported an error ({error.type}): {error.message}"
+    if events and not chat.done:
+        return "the stream ended before its end marker"
+    return None
 
 
 # --- serve -------------------------------------------------------------------------

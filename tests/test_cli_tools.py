@@ -303,7 +303,7 @@ BAD_LINE = (b'{"sseproto":"transcript","version":1,"request":{},"response":{}}\n
         (["replay", "/no/such/file"], "cannot read /no/such/file"),
         (["check", "/no/such/file"], "cannot read /no/such/file"),
         (["serve", "/no/such/file"], "cannot read /no/such/file"),
-        (["check", "spec/samples"], "cannot read spec/samples"),
+        (["check", "spec/samples", "--html", "x.html"], "--html writes the report of one"),
         (["serve", "spec/samples/openai-chat.sse", "--fault", "nope"], "bad fault 'nope'"),
         (["serve", "spec/samples/openai-chat.sse", "--fault", "cut:-3"], "bad fault"),
         (["serve", "spec/samples/openai-chat.sse", "--tls"], "--tls needs --cert"),
