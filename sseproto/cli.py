@@ -613,6 +613,47 @@ def _run_serve(args: argparse.Namespace, out: IO[str]) -> int:
     return 0
 
 
+# --- convert -----------------------------------------------------------------------
+
+
+def _add_convert(commands: Any) -> None:
+    convert = _command(commands, "convert", "write a capture as a transcript or a vcrpy"
+                       " cassette", "  sseproto convert cassette.yaml -o capture.jsonl\n"
+                       "  sseproto convert capture.jsonl -o cassette.yaml\n"
+                       "  sseproto convert capture.har --entry 3 -o capture.jsonl")
+    convert.add_argument("file", help="a transcript, raw body, raw HTTP response, HAR file or"
+                         " vcrpy cassette; - reads standard input")
+    convert.add_argument("-o", "--output", required=True,
+                         help="the file to write: .yaml/.yml writes a cassette, anything else"
+                         " a transcript")
+    convert.add_argument("--to", choices=["transcript", "cassette"],
+                         help="the output format, whatever the extension")
+    convert.add_argument("--entry", type=int, metavar="N",
+                         help="for a HAR file or cassette: the entry to read (from 0)")
+
+
+def _run_convert(args: argparse.Namespace, out: IO[str]) -> int:
+    from .tools.cassette import dumps_cassette
+
+    target = args.to or ("cassette" if Path(args.output).suffix.lower() in (".yaml", ".yml")
+                         else "transcript")
+    transcript = _read_input(args)
+    try:
+        data = dumps_cassette(transcript) if target == "cassette" else transcript.dumps()
+    except TranscriptError as exc:  # no PyYAML
+        raise UsageError(str(exc)) from None
+    try:
+        Path(args.output).write_bytes(data)
+    except OSError as exc:
+        raise UsageError(f"cannot write {args.output}: {exc.strerror or exc}") from None
+    if target == "cassette" and len(transcript.chunks) > 1:
+        notice(f"notice: a cassette keeps no arrival times: {len(transcript.chunks)} chunks"
+               " were written as one body")
+    notice(f"wrote {target} {args.output} ({len(transcript.body)} bytes of body, status"
+           f" {transcript.status})")
+    return 0
+
+
 # --- the program -------------------------------------------------------------------
 
 Runner = Callable[[argparse.Namespace, IO[str]], int]
@@ -624,6 +665,7 @@ COMMANDS: dict[str, tuple[Callable[[Any], None], Runner]] = {
     "check": (_add_check, _run_check),
     "record": (_add_record, _run_record),
     "serve": (_add_serve, _run_serve),
+    "convert": (_add_convert, _run_convert),
 }
 
 
@@ -642,6 +684,7 @@ def _describe(exc: Error) -> str:
     text = f"{type(exc).__name__}: {exc}"
     if isinstance(exc, LimitExceeded) and exc.limit_name == "max_line_size":
         text += f" (use --max-line-size, now {exc.limit})"
+    text = text.replace('pass on_malformed="skip"', "pass --skip-malformed")
     return " ".join(text.split("\n"))
 
 

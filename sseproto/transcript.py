@@ -393,15 +393,19 @@ def _receive(transport: Any, http: HTTPConnection, transcript: Transcript, max_b
              hooks: _Hooks) -> None:
     """Read the response into ``transcript`` until its end, a cut, or ``max_bytes``."""
     total = 0
+    head_seen = False
     while True:
         try:
             data = transport.receive(_READ_SIZE)
             events = http.receive(data)
         except (ProtocolError, TransportError) as exc:
+            if not head_seen:
+                raise  # no response at all: nothing to keep
             transcript.error = str(exc)  # cut short: keep what arrived
             return
         for event in events:
             if isinstance(event, ResponseHead):
+                head_seen = True
                 transcript.status, transcript.reason = event.status_code, event.reason
                 transcript.headers = dict(event.headers)
             elif isinstance(event, bytes):

@@ -103,6 +103,10 @@ def _inflate(body: bytes, encoding: str) -> bytes:
     return out
 
 
+#: Headers about the wire form of a body: a cassette written here holds it decoded.
+_FRAMING = ("transfer-encoding", "content-encoding", "content-length")
+
+
 def dumps_cassette(transcript: Transcript) -> bytes:
     """``transcript`` (redacted) as a vcrpy cassette with one interaction."""
     yaml = _yaml()
@@ -122,7 +126,8 @@ def dumps_cassette(transcript: Transcript) -> bytes:
         "request": {"body": request_body, "method": clean.method, "uri": clean.url,
                     "headers": {k: [v] for k, v in clean.request_headers.items()}},
         "response": {"body": {"string": body},
-                     "headers": {k: [v] for k, v in clean.headers.items()},
+                     "headers": {k: [v] for k, v in clean.headers.items()
+                                 if k not in _FRAMING},
                      "status": {"code": clean.status, "message": clean.reason}},
     }
     text: str = yaml.safe_dump({"interactions": [interaction], "version": 1},

@@ -21,7 +21,15 @@ import binascii
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from urllib.parse import parse_qsl, quote, quote_plus, urlencode, urlsplit, urlunsplit
+from urllib.parse import (
+    parse_qsl,
+    quote,
+    quote_plus,
+    unquote_plus,
+    urlencode,
+    urlsplit,
+    urlunsplit,
+)
 
 __all__ = ["MIN_SECRET", "REDACTED", "Redactor", "encoded_forms", "scrub_chunks"]
 
@@ -85,6 +93,7 @@ class Redactor:
         for key, value in parse_qsl(parts.query, keep_blank_values=True):
             if self.secret_param(key):
                 found.add(value)
+        found |= {unquote_plus(value) for value in found}  # a cookie sent URL-encoded
         return {v for v in found if len(v) >= MIN_SECRET and v != REDACTED}
 
 
