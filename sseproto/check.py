@@ -387,7 +387,7 @@ def _check_integrity(body: bytes, events: list[ChatEvent], report: Report) -> No
         report.add("stream-error", "error", f"the server reported an error in the stream"
                    f" ({error.type}): {error.message}", None if where is None else [where],
                    len(errors))
-    if not events and report.first_error is None:
+    if not events:
         message = not_a_stream(body) or "no chat events at all: nothing in the body decodes"
         report.add("no-events", "error", message)
     elif not report.done and not errors:

@@ -31,7 +31,7 @@ from ._http import parse_url
 from ._lines import DEFAULT_MAX_LINE_SIZE
 from ._sse import SSEDecoder
 from ._version import __version__
-from .check import check
+from .check import check, not_a_stream
 from .server import ReplayServer, parse_fault
 from .tools.output import notice, print_chat, print_sse
 from .transcript import (
@@ -227,10 +227,12 @@ def _decode(args: argparse.Namespace, transcript: Transcript,
             raise StreamFailed("no events at all: the input holds no SSE event")
         return 0
     chat = _chat_decoder(args)
-    outcome = print_chat(_fed(chat, iter_reads(transcript)), args.json, out)
-    failure = outcome.failure()
+    try:
+        failure = print_chat(_fed(chat, iter_reads(transcript)), args.json, out).failure()
+    except Error as exc:
+        raise StreamFailed(not_a_stream(transcript.body) or _describe(exc)) from None
     if failure is not None:
-        raise StreamFailed(_not_a_stream(transcript.body) or failure)
+        raise StreamFailed(not_a_stream(transcript.body) or failure)
     return 0
 
 
@@ -253,25 +255,6 @@ def _check_response(transcript: Transcript) -> None:
                                        "application/vnd.amazon.eventstream", ""):
         raise StreamFailed(f"the recorded response is not a stream: Content-Type is"
                            f" {transcript.headers.get('content-type')!r}")
-
-
-def _not_a_stream(body: bytes) -> str | None:
-    """Say so when ``body`` is one JSON document (not a stream of them), else ``None``."""
-    text = body.strip()
-    if text[:1] not in (b"{", b"["):
-        return None
-    try:
-        document = orjson.loads(text)
-    except orjson.JSONDecodeError:
-        return None
-    if b"\n" not in text and isinstance(document, dict) and "choices" not in document:
-        return None  # one line of JSON may be a one-line NDJSON stream
-    what = "a JSON array" if isinstance(document, list) else "one JSON document"
-    if isinstance(document, dict) and "choices" in document:
-        what = "a whole chat completion (was the request sent with \"stream\": true?)"
-    elif isinstance(document, dict) and "error" in document:
-        what = f"an error object: {orjson.dumps(document['error']).decode()[:200]}"
-    return f"the input is not a stream: it is {what}"
 
 
 def _list_samples(out: IO[str]) -> int:

@@ -8,6 +8,7 @@ stores it.  Inputs without timing (a raw body, a HAR file, a cassette) give
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from itertools import pairwise
@@ -102,5 +103,5 @@ def sparkline(gaps: Sequence[float], width: int = 60) -> str:
     size = -(-len(gaps) // width)
     groups = [max(gaps[i : i + size]) for i in range(0, len(gaps), size)]
     top = max(groups) or 1.0
-    return "".join(_BARS[min(len(_BARS) - 1, int(g / top * (len(_BARS) - 1) + 0.5))]
+    return "".join(_BARS[max(0, min(len(_BARS), math.ceil(g / top * len(_BARS))) - 1)]
                    for g in groups)
