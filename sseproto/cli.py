@@ -399,7 +399,10 @@ def _check_one(args: argparse.Namespace, path: str, out: IO[str]) -> int:
         out.write(orjson.dumps(report.as_dict(), option=orjson.OPT_INDENT_2).decode() + "\n")
     else:
         out.write(report.text(colour=_colour(out), terminal=out.isatty()) + "\n")
-    return 0 if report.conforming else 1
+    if not report.conforming:
+        first = next(f for f in report.findings if f.severity == "error")
+        raise StreamFailed(f"{path} does not conform: {report.verdict}; first: {first.code}")
+    return 0
 
 
 def _check_batch(args: argparse.Namespace, paths: list[str], out: IO[str]) -> int:
@@ -422,9 +425,10 @@ def _check_batch(args: argparse.Namespace, paths: list[str], out: IO[str]) -> in
         out.write(f"{plural(len(outcomes), 'file')}: {len(outcomes) - failed - unreadable}"
                   f" conforming, {failed} not conforming, {unreadable} unreadable\n")
     if unreadable:
-        notice(f"{plural(unreadable, 'file')} could not be read")
-        return 2
-    return 1 if failed else 0
+        raise UsageError(f"{plural(unreadable, 'file')} could not be read")
+    if failed:
+        raise StreamFailed(f"{plural(failed, 'file')} of {len(outcomes)} did not conform")
+    return 0
 
 
 # --- record ------------------------------------------------------------------------

@@ -3,7 +3,7 @@
 A cassette is YAML: ``{"interactions": [{"request": {...}, "response":
 {...}}], "version": 1}``, headers as lists of values, the response body under
 ``body.string`` (text, or ``!!binary`` bytes), stored as the server sent it:
-compressed when it was compressed.  sseproto needs no YAML library at run
+compressed when the HTTP library had not decoded it yet.  sseproto needs no YAML library at run
 time, so this module uses PyYAML when it is installed (vcrpy itself depends
 on it) and otherwise says how to get it.
 
@@ -61,10 +61,8 @@ def _interaction(item: dict[str, Any]) -> Transcript:
     headers = _headers(response.get("headers"))
     body = _bytes((response.get("body") or {}).get("string"))
     encoding = headers.get("content-encoding", "").strip().lower()
-    if encoding in ("gzip", "x-gzip", "deflate") and body:
-        body = _inflate(body, encoding)
-        del headers["content-encoding"]
-        headers.pop("content-length", None)
+    if _compressed(body, encoding):
+        body = _inflate(body, encoding)  # the headers stay: they say what the wire carried
     status = response.get("status") or {}
     request_body = request.get("body")
     return Transcript(chunks=[(0.0, body)] if body else [], method=str(request["method"]),
@@ -87,6 +85,14 @@ def _bytes(value: Any) -> bytes:
     if value is None:
         return b""
     return value if isinstance(value, bytes) else str(value).encode()
+
+
+def _compressed(body: bytes, encoding: str) -> bool:
+    """vcrpy stores what its HTTP library handed it: still compressed or already decoded."""
+    if encoding in ("gzip", "x-gzip"):
+        return body[:2] == b"\x1f\x8b"
+    return encoding == "deflate" and len(body) >= 2 and (body[0] * 256 + body[1]) % 31 == 0 \
+        and body[0] & 0x0F == 8
 
 
 def _inflate(body: bytes, encoding: str) -> bytes:
