@@ -53,6 +53,7 @@ pre{font:12.5px/1.5 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;
 background:#f6f8fa;border:1px solid #e6e9ee;border-radius:6px;padding:6px 8px;margin:6px 0 0;
 white-space:pre-wrap;word-break:break-all}
 pre mark{background:#ffd33d;border-radius:2px}
+pre mark.eof{background:#cf222e;color:#fff;padding:0 5px;margin-left:4px;font-size:11px}
 .esc{color:#8c959f}
 .offset{color:#5b6472;font-size:13px;margin-top:8px}
 svg text{font:12px system-ui,sans-serif;fill:#5b6472}
@@ -189,12 +190,10 @@ def _markers(report: Report, x: Scale, plot_h: float) -> str:
     for label, t in (("first byte", report.timing.ttfb),
                      ("first content", report.timing.first_content)):
         if t is not None:
-            anchor = "start" if label == "first byte" else "end"
-            shift = 4 if anchor == "start" else -4
+            y = TOP + (12 if label == "first byte" else 28)
             out.append(f"<line x1={x(t):.1f} x2={x(t):.1f} y1={TOP} y2={TOP + plot_h}"
                        f" stroke='#6e7781' stroke-dasharray='4 3'/>"
-                       f"<text x={x(t) + shift:.1f} y={TOP + 12 + (14 if anchor == 'end' else 0)}"
-                       f" text-anchor={anchor}>{label} {t:.3f} s</text>")
+                       f"<text x={x(t) + 4:.1f} y={y}>{label} {t:.3f} s</text>")
     return "".join(out)
 
 
@@ -202,7 +201,8 @@ def _findings(findings: list[Finding], body: bytes) -> str:
     if not findings:
         return "<p class=sub>Nothing to report: the stream conforms.</p>"
     rows = ["<table><tr><th>severity</th><th>finding</th></tr>"]
-    for finding in findings:
+    order = {"error": 0, "warning": 1, "info": 2}
+    for finding in sorted(findings, key=lambda f: order.get(f.severity, 3)):
         where = finding.where()
         snippets = "".join(f"<div class=offset>byte {offset}</div>{snippet_html(body, offset)}"
                            for offset in finding.offsets)
@@ -219,7 +219,7 @@ def snippet_html(body: bytes, offset: int) -> str:
     start = max(0, offset - SNIPPET_BEFORE)
     before, at, after = (body[start:offset], body[offset : offset + 1],
                          body[offset + 1 : offset + SNIPPET_AFTER])
-    marked = f"<mark>{_bytes_html(at) or '&#8203;end'}</mark>"
+    marked = f"<mark>{_bytes_html(at)}</mark>" if at else "<mark class=eof>end of stream</mark>"
     lead = "…" if start else ""
     tail = "…" if offset + SNIPPET_AFTER < len(body) else ""
     return f"<pre>{lead}{_bytes_html(before)}{marked}{_bytes_html(after)}{tail}</pre>"
