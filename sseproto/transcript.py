@@ -31,7 +31,7 @@ from urllib.parse import urlsplit, urlunsplit
 import orjson
 
 from ._errors import Error, ProtocolError, TransportError
-from ._http import HTTPConnection, ResponseEnd, ResponseHead, parse_url
+from ._http import URL, HTTPConnection, ResponseEnd, ResponseHead, parse_url
 from ._version import __version__
 from .tools.redaction import (
     MIN_SECRET,
@@ -348,16 +348,10 @@ def record(url: str, *, method: str = "POST", body: bytes | None = None,
     """
     import time
 
-    from .drivers import SocketTransport, TLSTransport
-    from .drivers._proxy import proxy_for
-
     target = parse_url(url)
+    transport, http = _connection(target, ssl_context)
     parts = urlsplit(url)
     path = urlunsplit(("", "", parts.path or "/", parts.query, ""))
-    proxy = proxy_for(target.scheme, target.host)
-    transport = (TLSTransport(ssl_context, proxy=proxy) if target.scheme == "https"
-                 else SocketTransport(proxy=proxy))
-    http = HTTPConnection(parse_url(f"{target.origin}"))
     request_headers = {"User-Agent": f"sseproto/{__version__}",
                        "Accept": "text/event-stream", **(headers or {})}
     if body is not None:
@@ -380,6 +374,17 @@ def record(url: str, *, method: str = "POST", body: bytes | None = None,
     except KeyboardInterrupt:
         raise RecordingInterrupted(clean()) from None
     return clean()
+
+
+def _connection(target: URL, ssl_context: Any) -> tuple[Any, HTTPConnection]:
+    """A transport (through the environment's proxy, if any) and the HTTP state for it."""
+    from .drivers import SocketTransport, TLSTransport
+    from .drivers._proxy import proxy_for
+
+    proxy = proxy_for(target.scheme, target.host)
+    transport = (TLSTransport(ssl_context, proxy=proxy) if target.scheme == "https"
+                 else SocketTransport(proxy=proxy))
+    return transport, HTTPConnection(parse_url(target.origin))
 
 
 @dataclass(frozen=True)
