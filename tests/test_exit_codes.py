@@ -171,3 +171,17 @@ def test_ctrl_c_exits_130() -> None:
     assert one_line(parse, 130) == "sseproto: interrupted\n"
     serve = interrupted(["serve", str(TOOLS)])
     assert serve.returncode == 130 and b"Traceback" not in serve.stderr
+
+
+def test_ctrl_c_stops_check_jobs_without_a_traceback(tmp_path: Path) -> None:
+    frames = b"".join(b'data: {"choices":[{"index":0,"delta":{"content":"tok %d"}}]}\n\n' % i
+                      for i in range(10_000))
+    source = tmp_path / "one.jsonl"
+    Transcript(chunks=[(0.01 * i, frames[i * 600 : (i + 1) * 600])
+                       for i in range(len(frames) // 600 + 1)]).save(source)
+    folder = tmp_path / "many"
+    folder.mkdir()
+    for i in range(200):  # about a minute of work: it is still running when Ctrl-C comes
+        (folder / f"{i}.jsonl").symlink_to(source)
+    result = interrupted(["check", str(folder), "--jobs", "2"])
+    assert one_line(result, 130) == "sseproto: interrupted\n"
