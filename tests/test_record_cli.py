@@ -299,3 +299,34 @@ def test_gzip_recordings_keep_the_wire_headers_for_check(tmp_path: Path) -> None
     codes = {f["code"] for f in orjson.loads(report.stdout)["findings"]}
     assert {"content-encoding", "content-length", "no-cache-control"} <= codes
     assert os.path.getsize(out) > 0
+
+
+def test_progress_on_a_terminal(tmp_path: Path) -> None:
+    """stderr on a pseudo-terminal: the progress line, redrawn at most 10 times a second."""
+    import pty
+
+    out = tmp_path / "progress.jsonl"
+    with serving(TOOLS, "bytewise") as url:
+        leader, follower = pty.openpty()
+        started = time.monotonic()
+        process = subprocess.Popen([sys.executable, "-m", "sseproto", "record", url, "-o",
+                                    str(out)], stderr=follower, env=environment())
+        os.close(follower)
+        shown = b""
+        while True:
+            try:
+                piece = os.read(leader, 65536)
+            except OSError:
+                break
+            if not piece:
+                break
+            shown += piece
+        process.wait(timeout=60)
+        elapsed = time.monotonic() - started
+        os.close(leader)
+    assert process.returncode == 0, shown
+    redraws = shown.count(b"\r\x1b[K")
+    assert 1 <= redraws <= elapsed * 10 + 2, (redraws, elapsed)
+    last = shown.decode().split("\r\x1b[K")[-1]
+    assert "3.4 KiB, 13 events" in last and "/s," in last, last
+    assert load(out).body == load(TOOLS).body
