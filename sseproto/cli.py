@@ -133,6 +133,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         notice("interrupted")
         return 130
+    except Exception as exc:  # a bug in sseproto: still one line, unless asked for more
+        if os.environ.get("SSEPROTO_TRACEBACK"):
+            raise
+        notice(f"internal error, please report it (SSEPROTO_TRACEBACK=1 shows where):"
+               f" {type(exc).__name__}: {' '.join(str(exc).split())[:300]}")
+        return 1
 
 
 class _quiet_stdout:

@@ -12,7 +12,7 @@ from .._errors import Error, LocalProtocolError
 from .._http import parse_url
 from .._sse import SSEDecoder
 from ..check import not_a_stream
-from ..transcript import Transcript
+from ..transcript import STREAM_TYPES, Transcript
 from .options import (
     StreamFailed,
     UsageError,
@@ -27,6 +27,7 @@ from .options import (
     request_options,
 )
 from .output import notice, print_chat, print_sse
+from .splits import reads
 
 __all__ = ["add_parse", "add_replay", "run_parse", "run_replay"]
 
@@ -67,7 +68,7 @@ def run_parse(args: argparse.Namespace, out: IO[str]) -> int:
 
 
 def _recorded_reads(transcript: Transcript) -> Iterator[bytes]:
-    yield from (data for _, data in transcript.chunks)
+    return reads(transcript, "recorded")
 
 
 def _decode(args: argparse.Namespace, transcript: Transcript,
@@ -105,8 +106,7 @@ def _check_response(transcript: Transcript) -> None:
         body = transcript.body.decode("utf-8", "replace").strip()
         raise StreamFailed(f"the recorded response is HTTP {transcript.status}"
                            f" {transcript.reason}".rstrip() + (f": {body[:200]}" if body else ""))
-    if transcript.content_type not in ("text/event-stream", "application/x-ndjson",
-                                       "application/vnd.amazon.eventstream", ""):
+    if transcript.content_type not in (*STREAM_TYPES, ""):
         raise StreamFailed(f"the recorded response is not a stream: Content-Type is"
                            f" {transcript.headers.get('content-type')!r}")
 
@@ -172,7 +172,7 @@ def add_replay(commands: Any) -> None:
 
 
 def run_replay(args: argparse.Namespace, out: IO[str]) -> int:
-    from .splits import reads, split_differences
+    from .splits import split_differences
 
     transcript = read_input(args)
     if args.split != "all":
