@@ -98,7 +98,8 @@ def test_failures(files: dict[str, str], args: list[str], code: int, message: st
 @pytest.mark.parametrize(
     "args",
     [["parse", str(TOOLS)], ["parse", "{har}"], ["replay", str(TOOLS), "--split", "all"],
-     ["check", str(TOOLS)], ["parse", "--sample"], ["--version"], ["parse", "--help"]],
+     ["check", str(TOOLS)], ["parse", "--sample"], ["--version"], ["parse", "--help"],
+     ["parse", "{long-line}", "--sse", "--max-line-size", "4M"]],
 )
 def test_successes(files: dict[str, str], args: list[str]) -> None:
     result = cli(*[arg.format(**files) for arg in args])

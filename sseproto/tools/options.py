@@ -150,6 +150,7 @@ def describe(exc: Error) -> str:
     """One line for a failure sseproto raised, with the CLI flag that fixes a limit."""
     text = f"{type(exc).__name__}: {exc}"
     if isinstance(exc, LimitExceeded) and exc.limit_name == "max_line_size":
-        text += f" (use --max-line-size, now {exc.limit})"
+        hinted = text.replace("raise max_line_size", "raise it with --max-line-size N")
+        text = hinted if hinted != text else text + " (raise it with --max-line-size N)"
     text = text.replace('pass on_malformed="skip"', "pass --skip-malformed")
     return " ".join(text.split("\n"))
