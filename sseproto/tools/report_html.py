@@ -24,7 +24,7 @@ __all__ = ["render_html", "snippet_html"]
 
 Scale = Callable[[float], float]
 WIDTH, HEIGHT = 1080, 300
-LEFT, RIGHT, TOP, BOTTOM = 70, 80, 20, 50
+LEFT, RIGHT, TOP, BOTTOM = 70, 100, 20, 50
 SNIPPET_BEFORE, SNIPPET_AFTER = 32, 96
 #: The shortest gap shaded on the timeline, in seconds.
 LONG_GAP = 0.5
@@ -122,9 +122,10 @@ def _timeline(report: Report, transcript: Transcript) -> str:
     if chars:
         points = [(x(t), c / chars[-1]) for (t, _), c in zip(report.content, chars, strict=True)]
         shapes.append(_curve(points, "#1f883d", plot_h, "content"))
-    shapes.append("".join(f"<line x1={x(t):.1f} x2={x(t):.1f} y1={TOP + plot_h + 4}"
+    ticks = sorted({round(x(t) * 2) / 2 for t in times})  # one per half pixel
+    shapes.append("".join(f"<line x1={px} x2={px} y1={TOP + plot_h + 4}"
                           f" y2={TOP + plot_h + 14} stroke='#57606a' stroke-width='1' />"
-                          for t in times))
+                          for px in ticks))
     shapes.append(_markers(report, x, plot_h))
     return (f"<svg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 {WIDTH} {HEIGHT}'"
             f" width='100%' role=img aria-label='timeline of the stream'>{''.join(shapes)}"
@@ -142,7 +143,9 @@ def _legend() -> str:
 
 
 def _curve(points: list[tuple[float, float]], colour: str, plot_h: float, name: str) -> str:
-    """A step line: the value holds until the next arrival."""
+    """A step line: the value holds until the next arrival (the last value per pixel)."""
+    per_pixel = {round(px): (px, share) for px, share in points}
+    points = [per_pixel[key] for key in sorted(per_pixel)]
     path = [f"M{LEFT},{TOP + plot_h}"]
     level = 0.0
     for px, share in points:
