@@ -3,18 +3,22 @@
 File format (JSON Lines, UTF-8):
 
 - line 1: ``{"sseproto": "transcript", "version": 1, "request": {"method",
-  "url", "headers"}, "response": {"status", "reason", "headers"}}``;
+  "url", "headers", and optionally "body" (text) or "body_b64"}, "response":
+  {"status", "reason", "headers"}}``; the response headers are the ones the
+  server sent (``Content-Encoding`` included: ``check`` reads them), while
+  the chunks below are the body after HTTP framing and decompression;
 - each further line: one received body chunk, ``{"t": seconds since the
   request, "text": "..."}`` when the bytes are valid UTF-8, else
   ``{"t": ..., "b64": "..."}``.
 
-Secrets are redacted on write: ``Authorization``, ``Proxy-Authorization``,
-``api-key``, ``x-api-key``, cookies, and key-like URL query parameters; any
-secret value given to :func:`redact` is also scrubbed from the body bytes.
+A ``version`` this module does not know is an error, not an empty stream.
+Secrets are redacted on write (:mod:`sseproto.tools.redaction` has the
+rules), and every redacted value is scrubbed from the bodies too.
 
 :func:`load` also accepts a raw SSE (or NDJSON) body, a raw HTTP/1.1
-response capture (chunked or not, gzip or not) and a HAR file, and tells
-which it was given.
+response capture (chunked or not, gzip or not), a HAR file and a vcrpy
+cassette (the entry whose response is an event stream, or ``entry=N``), and
+tells which it was given (:attr:`Transcript.source`).
 """
 
 from __future__ import annotations
