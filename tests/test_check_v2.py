@@ -74,6 +74,19 @@ def test_a_buffered_burst_is_named() -> None:
     assert "Content-Encoding" in found.message and "X-Accel-Buffering" in found.message
 
 
+def test_a_fast_stream_after_a_silent_prefill_is_not_a_burst() -> None:
+    """A reasoning model thinks for 20 s, then streams a token every 10 ms: not buffered."""
+    body = [frame(f" t{i}") for i in range(150)]
+    chunks = [(20.0 + 0.01 * i, data) for i, data in enumerate(body)]
+    chunks[-1] = (chunks[-1][0], chunks[-1][1] + END)
+    report = check(Transcript(chunks=chunks, headers=STREAM))
+    assert "buffered-delivery" not in codes(report), report.text()
+    # The same content packed 30 events to a read by a proxy buffer is.
+    packed = [(21.0 + 0.001 * i, b"".join(body[i * 30 : (i + 1) * 30])) for i in range(5)]
+    packed[-1] = (packed[-1][0], packed[-1][1] + END)
+    assert "buffered-delivery" in codes(check(Transcript(chunks=packed, headers=STREAM)))
+
+
 def test_everything_in_one_chunk_is_a_burst() -> None:
     body = b"".join(frame(w) for w in WORDS) + END
     report = check(Transcript(chunks=[(2.5, body)], headers=STREAM))
