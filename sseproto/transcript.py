@@ -26,7 +26,7 @@ from __future__ import annotations
 import base64
 import binascii
 import contextlib
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -78,25 +78,35 @@ class Transcript:
     def content_type(self) -> str:
         return self.headers.get("content-type", "").split(";")[0].strip().lower()
 
+    @property
+    def size(self) -> int:
+        """The body's length in bytes, without joining it."""
+        return sum(len(data) for _, data in self.chunks)
+
     def dumps(self, secrets: Iterable[str] = ()) -> bytes:
         """The JSON Lines form, redacted (see :func:`redact`)."""
+        return b"".join(self._lines(secrets))
+
+    def save(self, path: str | Path, secrets: Iterable[str] = ()) -> None:
+        """Write the JSON Lines form, redacted, a line at a time (a 64 MiB recording is
+        not copied whole in memory)."""
+        with open(path, "wb") as file:
+            file.writelines(self._lines(secrets))
+
+    def _lines(self, secrets: Iterable[str]) -> Iterator[bytes]:
         clean = redact(self, secrets)
         head = {"sseproto": "transcript", "version": 1,
                 "request": {"method": clean.method, "url": clean.url,
                             "headers": clean.request_headers, **_body_field(clean.request_body)},
                 "response": {"status": clean.status, "reason": clean.reason,
                              "headers": clean.headers}}
-        lines = [orjson.dumps(head)]
+        yield orjson.dumps(head, option=orjson.OPT_APPEND_NEWLINE)
         for offset, data in clean.chunks:
             try:
-                lines.append(orjson.dumps({"t": round(offset, 6), "text": data.decode()}))
+                item = {"t": round(offset, 6), "text": data.decode()}
             except UnicodeDecodeError:
-                lines.append(orjson.dumps({"t": round(offset, 6),
-                                           "b64": base64.b64encode(data).decode()}))
-        return b"\n".join(lines) + b"\n"
-
-    def save(self, path: str | Path, secrets: Iterable[str] = ()) -> None:
-        Path(path).write_bytes(self.dumps(secrets))
+                item = {"t": round(offset, 6), "b64": base64.b64encode(data).decode()}
+            yield orjson.dumps(item, option=orjson.OPT_APPEND_NEWLINE)
 
 
 def _body_field(body: bytes | None) -> dict[str, str]:

@@ -101,7 +101,8 @@ def bomb_response(megabytes: int) -> list[bytes | None]:
 
 
 def test_a_gzip_bomb_is_cut_at_max_bytes_with_bounded_memory(tmp_path: Path) -> None:
-    """1 GiB of inflated blank lines; --max-bytes 8M: the file holds 8 MiB, RSS stays small."""
+    """1 GiB of inflated blank lines from 1 MiB on the wire: the default --max-bytes (64 MiB)
+    cuts it, the file holds 64 MiB, and the peak RSS stays near that."""
     out = tmp_path / "bomb.jsonl"
     pieces = bomb_response(1024)
     wire = sum(len(p) for p in pieces if p)
@@ -109,17 +110,24 @@ def test_a_gzip_bomb_is_cut_at_max_bytes_with_bounded_memory(tmp_path: Path) -> 
             " print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr);"
             " sys.exit(rc)")
     with RawServer(lambda _: pieces) as srv:
-        result = subprocess.run([sys.executable, "-c", code, "record", srv.url, "-o", str(out),
-                                 "--max-bytes", "8M"], capture_output=True, timeout=120,
-                                env=environment(), check=False)
+        result = subprocess.run([sys.executable, "-c", code, "record", srv.url, "-o", str(out)],
+                                capture_output=True, timeout=120, env=environment(),
+                                check=False)
     lines = result.stderr.decode().splitlines()
     assert result.returncode == 1, lines
-    assert "reached max_bytes (8388608 bytes" in lines[0] and "Traceback" not in lines[0]
+    assert "reached max_bytes (67108864 bytes" in lines[0] and "Traceback" not in lines[0]
     rss_mib = int(lines[-1]) / 1024
     print(f"gzip bomb: {wire / 1024:.0f} KiB on the wire, 1024 MiB inflated; record kept"
-          f" 8 MiB, peak RSS {rss_mib:.0f} MiB")
-    assert rss_mib < 150, rss_mib
-    assert len(load(out).body) == 8 << 20
+          f" 64 MiB, peak RSS {rss_mib:.0f} MiB")
+    assert rss_mib < 160, rss_mib
+    assert load(out).size == 64 << 20
+
+
+def test_max_bytes_cuts_and_saves(tmp_path: Path) -> None:
+    with serving(TOOLS) as url:
+        result, out = recorded(tmp_path, url, "--max-bytes", "1K")
+    assert "reached max_bytes (1024 bytes" in one_line(result, 1)
+    assert load(out).body == load(TOOLS).body[:1024]
 
 
 def test_ctrl_c_saves_what_arrived_and_exits_130(tmp_path: Path) -> None:

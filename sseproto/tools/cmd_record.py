@@ -119,7 +119,7 @@ def run_record(args: argparse.Namespace, out: IO[str]) -> int:
 
 
 def _saved(transcript: Transcript, path: str) -> str:
-    return (f"saved {plural(len(transcript.chunks), 'chunk')}, {len(transcript.body)} bytes,"
+    return (f"saved {plural(len(transcript.chunks), 'chunk')}, {transcript.size} bytes,"
             f" status {transcript.status} to {path}")
 
 
@@ -143,7 +143,7 @@ def _recording_failure(transcript: Transcript) -> str | None:
                 f" {transcript.headers.get('content-type')!r}")
     chat = ChatStreamDecoder(on_malformed="skip")
     try:
-        events = chat.feed(transcript.body) + chat.close()
+        events = [e for _, data in transcript.chunks for e in chat.feed(data)] + chat.close()
     except Error:
         return None  # not a chat stream: its end cannot be judged here
     error = next((e for e in events if isinstance(e, StreamError)), None)
@@ -188,6 +188,6 @@ def run_convert(args: argparse.Namespace, out: IO[str]) -> int:
     if target == "cassette" and len(transcript.chunks) > 1:
         notice(f"notice: a cassette keeps no arrival times: {len(transcript.chunks)} chunks"
                " were written as one body")
-    notice(f"wrote {target} {args.output} ({len(transcript.body)} bytes of body, status"
+    notice(f"wrote {target} {args.output} ({transcript.size} bytes of body, status"
            f" {transcript.status})")
     return 0
