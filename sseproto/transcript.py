@@ -78,6 +78,12 @@ class Transcript:
     def content_type(self) -> str:
         return self.headers.get("content-type", "").split(";")[0].strip().lower()
 
+    def __repr__(self) -> str:
+        # The body can be 64 MiB: say what it is, not all it holds.
+        return (f"Transcript(source={self.source!r}, method={self.method!r}, url={self.url!r},"
+                f" status={self.status}, chunks={len(self.chunks)}, bytes={self.size},"
+                f" error={self.error!r})")
+
     @property
     def size(self) -> int:
         """The body's length in bytes, without joining it."""
