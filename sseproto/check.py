@@ -243,7 +243,10 @@ def _check_lines(body: bytes, report: Report) -> None:
         if code is not None:
             stats.setdefault(code, []).append(offset)
         block_has_data = block_has_data or line.startswith(b"data")
-    if block_has_data:  # the body ended inside a block that has data
+    if block_has_data:
+        # WHATWG #parsing-an-event-stream: "Once the end of the file is reached, any
+        # pending data must be discarded. (If the file ends in the middle of an event,
+        # before the final empty line, the incomplete event is not dispatched.)"
         stats.setdefault("unterminated-last-block", []).append(block_start)
     if len(endings) > 1:
         report.add("mixed-line-endings", "warning", "the stream mixes "
@@ -260,6 +263,8 @@ def _line_problem(line: bytes) -> str | None:
         return None
     name, _, value = line.partition(b":")
     value = value[1:] if value.startswith(b" ") else value
+    # WHATWG #processField: retry is used "If the field value consists of only ASCII
+    # digits"; an id "If the field value does not contain U+0000 NULL".
     if name == b"retry" and not (value.isdigit() and value.isascii()):
         return "bad-retry"
     if name == b"id" and b"\x00" in value:
