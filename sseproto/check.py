@@ -244,7 +244,7 @@ def _check_lines(body: bytes, report: Report) -> None:
             stats.setdefault(code, []).append(offset)
         block_has_data = block_has_data or line.startswith(b"data")
     if block_has_data:
-        # WHATWG #parsing-an-event-stream: "Once the end of the file is reached, any
+        # WHATWG #event-stream-interpretation: "Once the end of the file is reached, any
         # pending data must be discarded. (If the file ends in the middle of an event,
         # before the final empty line, the incomplete event is not dispatched.)"
         stats.setdefault("unterminated-last-block", []).append(block_start)
@@ -263,7 +263,7 @@ def _line_problem(line: bytes) -> str | None:
         return None
     name, _, value = line.partition(b":")
     value = value[1:] if value.startswith(b" ") else value
-    # WHATWG #processField: retry is used "If the field value consists of only ASCII
+    # WHATWG #event-stream-interpretation: retry is used "If the field value consists of only ASCII
     # digits"; an id "If the field value does not contain U+0000 NULL".
     if name == b"retry" and not (value.isdigit() and value.isascii()):
         return "bad-retry"
