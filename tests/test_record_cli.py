@@ -338,3 +338,17 @@ def test_progress_on_a_terminal(tmp_path: Path) -> None:
     last = shown.decode().split("\r\x1b[K")[-1]
     assert "3.4 KiB, 13 events" in last and "/s," in last, last
     assert load(out).body == load(TOOLS).body
+
+
+def test_query_names_that_hold_secrets() -> None:
+    from sseproto.transcript import redact_url
+
+    url = ("https://x.test/c?sv=1&sig=abc&design=blue&client_secret=s&apiKey=k&pwd=p"
+           "&access_token=t&X-Amz-Signature=z&auth=a&model=m")
+    clean = redact_url(url)
+    for kept in ("sv=1", "design=blue", "model=m"):
+        assert kept in clean
+    for name in ("sig", "client_secret", "apiKey", "pwd", "access_token", "X-Amz-Signature",
+                 "auth"):
+        assert f"{name}=[REDACTED]" in clean, name
+    assert redact_url("https://user:pass@x.test/") == "https://x.test/"

@@ -38,7 +38,9 @@ REDACTED = "[REDACTED]"
 MIN_SECRET = 4
 SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "api-key", "x-api-key",
                             "cookie", "set-cookie", "x-goog-api-key", "openai-organization"})
-SECRET_WORDS = ("key", "token", "secret", "password", "signature", "auth", "sig", "credential")
+SECRET_WORDS = ("key", "token", "secret", "password", "signature", "auth", "credential")
+#: Names matched whole, being too short to match inside others (Azure SAS's ``sig``).
+SECRET_NAMES = frozenset({"sig", "pwd"})
 
 
 @dataclass(frozen=True)
@@ -62,7 +64,8 @@ class Redactor:
 
     def secret_param(self, name: str) -> bool:
         name = name.lower()
-        return name in self.params or any(word in name for word in SECRET_WORDS)
+        return (name in self.params or name in SECRET_NAMES
+                or any(word in name for word in SECRET_WORDS))
 
     def redact_headers(self, headers: Mapping[str, str], *, request: bool) -> dict[str, str]:
         """Headers with secret values replaced by ``[REDACTED]`` (names lower-cased)."""
