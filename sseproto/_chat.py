@@ -90,6 +90,7 @@ class ChatStreamDecoder(DecoderShell[ChatEvent]):
         self._framer: Framer | None = None
         self._framing = ""
         self._sniff_lines: LineSplitter | None = None
+        self._splitter: LineSplitter | None = None  # the line framer's splitter, if any
         self._sniff_ignored = 0  # non-empty blank lines before the first byte that counts
         self._frame_count = 0
         self._first: Frame = ("", None)  # the frame that chose the dialect (auto)
@@ -97,7 +98,7 @@ class ChatStreamDecoder(DecoderShell[ChatEvent]):
         #: ``True`` once the stream reached its protocol's normal end.
         self.done = False
         if dialect == "auto":
-            self._sniff_lines = LineSplitter(self._limits.max_line_size)
+            self._sniff_lines = self._splitter = LineSplitter(self._limits.max_line_size)
         else:
             name, factory, cls = lookup(dialect)
             self._use_framing(cls.framing, make_framer(cls.framing, self._limits, on_malformed))
@@ -137,6 +138,10 @@ class ChatStreamDecoder(DecoderShell[ChatEvent]):
         frames = framer.close() if framer is not None else self._sniff_close()
         if not self._run(frames, out) and self._dialect is not None:
             out += self._dialect.close()
+
+    def _park_room(self) -> int:
+        splitter = self._splitter
+        return splitter.room if splitter is not None else 0
 
     # --- frames to events -----------------------------------------------------------
 
@@ -243,6 +248,7 @@ class ChatStreamDecoder(DecoderShell[ChatEvent]):
 
     def _use_framing(self, framing: str, framer: Framer) -> None:
         self._framing, self._framer = framing, framer
+        self._splitter = framer.splitter if isinstance(framer, LineFramer) else None
         if self._dialect is None:
             found = candidates(framing)
             if framing != "sse" and len(found) == 1:
@@ -302,6 +308,9 @@ class PayloadDecoder(DecoderShell[tuple[str, Any]]):
                                  on_malformed)
         #: ``True`` once ``[DONE]`` was read.
         self.done = False
+
+    def _park_room(self) -> int:
+        return self._framer.splitter.room
 
     def _feed(self, data: bytes, out: list[tuple[str, Any]]) -> None:
         frames = self._framer.feed(data)

@@ -133,7 +133,7 @@ class LineFramer:
     its splitter over, so nothing is read twice.
     """
 
-    __slots__ = ("_counts", "_lines", "_region", "max_event_size", "on_malformed")
+    __slots__ = ("_counts", "_ended", "_lines", "_region", "max_event_size", "on_malformed")
 
     def __init__(self, limits: Limits, on_malformed: str = "raise",
                  lines: LineSplitter | None = None) -> None:
@@ -142,6 +142,7 @@ class LineFramer:
         self.max_event_size = limits.max_event_size
         self.on_malformed = on_malformed
         self._counts = Repairs()
+        self._ended = False  # the framing's end marker was read: the rest is ignored
         # The raw bytes behind the text being read, and their stream offset.
         self._region: tuple[bytes | bytearray, int] = (b"", 0)
 
@@ -154,7 +155,14 @@ class LineFramer:
         """Count one repair or oddity named ``key``."""
         self._counts.add(key)
 
+    @property
+    def splitter(self) -> LineSplitter:
+        """The line splitter this framer reads (its ``room`` tells what may be parked)."""
+        return self._lines
+
     def feed(self, data: bytes) -> Iterable[Frame]:
+        if self._ended:
+            return ()
         try:
             text = self._lines.feed(data)
         except LimitExceeded as exc:  # a line over max_line_size, still unterminated
