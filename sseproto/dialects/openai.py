@@ -16,7 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 from .._events import ChatEvent, make_delta
-from ._base import ChoiceState, Dialect, shape_error
+from ._base import Dialect, shape_error
 
 __all__ = ["OpenAIDialect"]
 
@@ -33,36 +33,41 @@ class OpenAIDialect(Dialect):
         super().__init__()
         self._warm = False  # a payload went through the general path
 
-    def payload(self, event: str, value: dict[str, Any]) -> list[ChatEvent]:
+    def plain_run(self, values: list[dict[str, Any]], start: int, out: list[ChatEvent]) -> int:
         # The common chunk, once the stream is under way: one choice whose delta
         # is exactly {"content": "..."}, no finish reason, usage or error.
         # Anything else (a new delta field included) takes the general path.
-        choices = value.get("choices")
-        if type(choices) is list and len(choices) == 1 and self._warm and not event:
+        if not self._warm:
+            return start
+        states, append = self.result.choices, out.append
+        for at in range(start, len(values)):
+            value = values[at]
+            choices = value.get("choices")
+            if type(choices) is not list or len(choices) != 1:
+                return at
             choice = choices[0]
-            if type(choice) is dict and len(choice) <= 5:
-                delta, index = choice.get("delta"), choice.get("index", 0)
-                if type(delta) is dict and len(delta) == 1 and type(index) is int:
-                    content, state = delta.get("content"), self.result.choices.get(index)
-                    if (type(content) is str and state is not None
-                            and choice.get("finish_reason") is None
-                            and choice.get("generated_text") is None and "error" not in value
-                            and "usage" not in value and value.get("object") != "error"):
-                        return self._plain(state, choice, content, value)
-        return self._general(event, value)
+            if type(choice) is not dict or len(choice) > 5:
+                return at
+            delta, index = choice.get("delta"), choice.get("index", 0)
+            if type(delta) is not dict or len(delta) != 1 or type(index) is not int:
+                return at
+            content, state = delta.get("content"), states.get(index)
+            if (type(content) is not str or state is None
+                    or choice.get("finish_reason") is not None
+                    or choice.get("generated_text") is not None or "error" in value
+                    or "usage" in value or value.get("object") == "error"):
+                return at
+            if content:
+                state.pieces.append(content)
+            if state.finish_reason is None:
+                state.chunk = value
+            logprobs = choice.get("logprobs")
+            if logprobs is not None:
+                state.logprobs.append(logprobs)
+            append(make_delta(index, content, None, None, None, value))
+        return len(values)
 
-    def _plain(self, state: ChoiceState, choice: dict[str, Any], content: str,
-               value: dict[str, Any]) -> list[ChatEvent]:
-        if content:
-            state.pieces.append(content)
-        if state.finish_reason is None:
-            state.chunk = value
-        logprobs = choice.get("logprobs")
-        if logprobs is not None:
-            state.logprobs.append(logprobs)
-        return [make_delta(state.index, content, None, None, None, value)]
-
-    def _general(self, event: str, value: dict[str, Any]) -> list[ChatEvent]:
+    def payload(self, event: str, value: dict[str, Any]) -> list[ChatEvent]:
         self._warm = True
         if event == "ping":
             return []

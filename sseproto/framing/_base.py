@@ -4,7 +4,8 @@ A **framer** turns the raw bytes of a response body, split anywhere, into
 **frames**: ``(event, value)`` pairs, where ``value`` is one parsed JSON
 payload (or :data:`DONE`, the end marker) and ``event`` is what the wire
 says the payload is: the SSE event type, an event-stream ``:event-type``
-header, or ``""``.
+header, or ``""``.  A framer may also return ``(RUN, values)``, a run of
+frames ``("", value)`` with JSON-object values (see :data:`RUN`).
 
 The interface (:class:`Framer`) is small, so that any wire format fits,
 line-based or binary:
@@ -38,7 +39,8 @@ from .._errors import LimitExceeded
 from .._limits import Limits
 from .._lines import LineSplitter
 
-__all__ = ["DONE", "Frame", "Framer", "LineFramer", "Mark", "Repairs", "check_on_malformed"]
+__all__ = ["DONE", "RUN", "Frame", "Framer", "LineFramer", "Mark", "Repairs",
+           "check_on_malformed", "single_frames"]
 
 
 class _DoneMarker:
@@ -53,8 +55,32 @@ class _DoneMarker:
 #: The end marker (``data: [DONE]``) as a frame's value.
 DONE: Any = _DoneMarker()
 
+class _RunMarker:
+    """The event of a frame that holds a run of frames (see :data:`RUN`)."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "RUN"
+
+
+#: The event of a frame ``(RUN, values)`` that stands for a run of frames
+#: ``("", value)``, one per item of the list ``values``, each a JSON object.
+#: Framers may return runs to save the consumer a step per frame.
+RUN: Any = _RunMarker()
+
 #: One frame: the event type (or ``""``) and the parsed JSON value (or :data:`DONE`).
 Frame = tuple[str, Any]
+
+
+def single_frames(frames: Iterable[Frame]) -> Iterator[Frame]:
+    """``frames`` with every run spelled out as single frames."""
+    for event, value in frames:
+        if event is RUN:
+            for item in value:
+                yield "", item
+        else:
+            yield event, value
 
 
 class Repairs(dict[str, int]):

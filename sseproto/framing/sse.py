@@ -27,13 +27,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from typing import Any
 
 import orjson
 
 from .._errors import LimitExceeded
 from .._limits import Limits
 from .._lines import LineSplitter
-from ._base import Frame, Mark
+from ._base import RUN, Frame, Mark
 from ._sse_rules import SSELineRules
 
 __all__ = ["SSEFramer"]
@@ -87,7 +88,7 @@ class SSEFramer(SSELineRules):
                 if byte == 100 and self._blank_seen and not self._event:
                     run, after = self._conforming(text, pos, end, largest)
                     if run:
-                        yield from run
+                        yield RUN, run
                         pos = after
                         self._retrying = False
                         continue
@@ -164,10 +165,11 @@ class SSEFramer(SSELineRules):
         event = self._event
         if event:
             self._event = ""
-        return event, value
+            return event, value
+        return RUN, [value]
 
     def _conforming(self, text: bytes, pos: int, end: int,
-                    largest: int) -> tuple[list[Frame], int]:
+                    largest: int) -> tuple[list[Any], int]:
         """The run of conforming frames (``data: {...}`` + an empty line) at ``pos``,
         and where it ends.
 
@@ -176,7 +178,7 @@ class SSEFramer(SSELineRules):
         state and count nothing, so the run is parsed at once: if the stream
         ends inside it, dropping the rest leaves no trace.
         """
-        run: list[Frame] = []
+        run: list[Any] = []
         while text.startswith(b"data: {", pos):
             newline = text.find(b"\n", pos + 6)
             if (newline < 0 or newline + 1 >= end or text[newline + 1] != 10
@@ -187,7 +189,7 @@ class SSEFramer(SSELineRules):
             except _JSONError:
                 break
             pos = newline + 2
-            run.append(("", value))
+            run.append(value)
         return run, pos
 
     def _flush_then_raise(self, error: LimitExceeded) -> Iterator[Frame]:
