@@ -84,8 +84,12 @@ class DecoderShell(Generic[T]):
                 return []
         if self._state is not _OPEN:
             return self._not_open()
-        if self._parked:
-            data = self._unpark(data)
+        parked = self._parked
+        if parked:  # these reads and this one, as one read
+            parked.append(data)
+            data = b"".join(parked)
+            parked.clear()
+            self._parked_size = 0
         if len(data) > WINDOW:
             return self._in_windows(data)
         out: list[T] = []

@@ -79,7 +79,7 @@ class LineSplitter:
     """Incremental CR/LF/CRLF line splitter with UTF-8 decoding and a line limit."""
 
     __slots__ = ("_at_start", "_consumed", "_head", "_partial", "_region", "_region_start",
-                 "_skip_lf", "_special", "error", "max_line_size")
+                 "_skip_lf", "_special", "error", "max_line_size", "room")
 
     def __init__(self, max_line_size: int = DEFAULT_MAX_LINE_SIZE) -> None:
         if max_line_size < 1:
@@ -95,6 +95,11 @@ class LineSplitter:
         self._consumed = 0  # stream offset of the first byte of _partial
         self._region = b""  # raw bytes behind the last returned text
         self._region_start = 0
+        #: How many bytes without CR or LF could be added to the current line
+        #: now, after the last ``feed``: 0 while the stream's start (a possible
+        #: BOM) or a CR that may pair with an LF is pending, as the next bytes
+        #: must then come through :meth:`feed`.
+        self.room = 0
         #: A limit error found by the last ``feed``: the returned text stops before
         #: the offending line, and the caller raises this after interpreting it.
         self.error: LimitExceeded | None = None
@@ -103,15 +108,6 @@ class LineSplitter:
     def offset(self) -> int:
         """The stream byte offset just past the last complete line."""
         return self._consumed
-
-    @property
-    def room(self) -> int:
-        """How many bytes without CR or LF could be added to the current line now.
-
-        0 while the stream's start (a possible BOM) or a CR that may pair with
-        an LF is pending: then the next bytes must come through :meth:`feed`.
-        """
-        return 0 if self._special else self.max_line_size - len(self._partial)
 
     @property
     def region(self) -> tuple[bytes, int]:
@@ -132,6 +128,7 @@ class LineSplitter:
             self._partial += data
             if len(self._partial) > self.max_line_size:
                 raise self._line_too_long(self._consumed, len(self._partial))
+            self.room = 0 if self._special else self.max_line_size - len(self._partial)
             return b""
         partial = self._partial
         if partial:
@@ -151,8 +148,10 @@ class LineSplitter:
         # interpreted, so errors come in stream order whatever the reads.
         if len(region) > self.max_line_size:
             region = self._cut_before_long_line(region, start)
-        if len(self._partial) > self.max_line_size and self.error is None:
+        room = self.max_line_size - len(self._partial)
+        if room < 0 and self.error is None:
             self.error = self._line_too_long(self._consumed, len(self._partial))
+        self.room = 0 if self._special else room
         self._region = region
         # CR and LF are never part of a multi-byte sequence, so line ends can
         # be normalised on the bytes, where it is cheapest.

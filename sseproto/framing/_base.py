@@ -137,7 +137,7 @@ class Mark:
 
     __slots__ = ("pos", "region", "region_start", "text")
 
-    def __init__(self, text: bytes, pos: int, region: tuple[bytes | bytearray, int]) -> None:
+    def __init__(self, text: bytes, pos: int, region: tuple[bytes, int]) -> None:
         self.text, self.pos = text, pos
         self.region, self.region_start = region
 
@@ -169,8 +169,9 @@ class LineFramer:
         self.on_malformed = on_malformed
         self._counts = Repairs()
         self._ended = False  # the framing's end marker was read: the rest is ignored
-        # The raw bytes behind the text being read, and their stream offset.
-        self._region: tuple[bytes | bytearray, int] = (b"", 0)
+        # The raw bytes behind the text being read, and their stream offset,
+        # when they are not the splitter's last region (see _raw_region).
+        self._region: tuple[bytes, int] | None = None
 
     @property
     def repairs(self) -> Repairs:
@@ -180,6 +181,10 @@ class LineFramer:
     def count(self, key: str) -> None:
         """Count one repair or oddity named ``key``."""
         self._counts.add(key)
+
+    def _raw_region(self) -> tuple[bytes, int]:
+        """The raw bytes behind the text being read, and their stream offset."""
+        return self._region if self._region is not None else self._lines.region
 
     @property
     def splitter(self) -> LineSplitter:

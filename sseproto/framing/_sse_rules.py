@@ -122,7 +122,8 @@ class SSELineRules(LineFramer):
             self._event = decode(value)
         elif name not in (b"id", b"retry"):
             if name[:1] in (b"{", b"["):
-                self._malformed(line, "JSON outside a data: field", Mark(text, pos, self._region))
+                mark = Mark(text, pos, self._raw_region())
+                self._malformed(line, "JSON outside a data: field", mark)
             else:
                 self._counts.add("ignored_lines")
         return _NOTHING
@@ -139,7 +140,7 @@ class SSELineRules(LineFramer):
             event, self._event = self._event, ""
             self._ended = True
             return ((event, DONE),)
-        self._mark = Mark(text, pos, self._region)
+        self._mark = Mark(text, pos, self._raw_region())
         self._pieces = [value]
         self._unprefixed = 0
         self._size = len(value)

@@ -74,7 +74,7 @@ class SSEFramer(SSELineRules):
         if self._deferred:
             text = self._take_deferred(text)
         else:
-            self._region = self._lines.region
+            self._region = None  # the splitter's region: the text is its last
         pos = 0
         end = len(text)
         next_data = next_blank = -1  # cached search results, never searched twice
@@ -230,8 +230,8 @@ class SSEFramer(SSELineRules):
         It is deferred once only, so nothing is scanned more than twice.
         """
         self._deferred = bytes(text[pos:])
-        offset = Mark(text, pos, self._region).offset()
-        raw, raw_start = self._region
+        offset = Mark(text, pos, self._raw_region()).offset()
+        raw, raw_start = self._raw_region()
         self._deferred_raw = bytes(raw[offset - raw_start :])
         self._deferred_start = offset
 
