@@ -39,6 +39,9 @@ from ._sse_rules import SSELineRules
 
 __all__ = ["SSEFramer"]
 
+#: The first bytes of an empty line (LF) and of a comment line (":").
+_IDLE_BYTES = b"\n:"
+
 # Empty lines and comment lines: one of them at least.
 _IDLE_LINES = re.compile(rb"(?:\n|:[^\n]*\n)+")
 
@@ -54,7 +57,8 @@ class SSEFramer(SSELineRules):
     dropped and counted).
     """
 
-    __slots__ = ("_deferred", "_deferred_raw", "_deferred_start", "_retrying")
+    __slots__ = ("_deferred", "_deferred_raw", "_deferred_start", "_next_blank", "_next_data",
+                 "_retrying")
 
     def __init__(self, limits: Limits, on_malformed: str = "raise",
                  lines: LineSplitter | None = None) -> None:
@@ -65,6 +69,7 @@ class SSEFramer(SSELineRules):
         self._deferred_raw = b""
         self._deferred_start = 0
         self._retrying = False
+        self._next_data = self._next_blank = -1
 
     def _frames(self, text: bytes, final: bool) -> Iterator[Frame]:
         """The frames completed by ``text`` (LF-terminated lines).
@@ -77,49 +82,29 @@ class SSEFramer(SSELineRules):
             self._region = None  # the splitter's region: the text is its last
         pos = 0
         end = len(text)
-        next_data = next_blank = -1  # cached search results, never searched twice
+        self._next_data = self._next_blank = -1  # searches, never repeated
         largest = self.max_event_size + 1
         while pos < end:
-            if self._pieces is None:
-                byte = text[pos]
-                if byte == 10 or byte == 58:  # an empty line ends the block; ":" a comment
-                    pos = self._idle(text, pos, byte)
-                    continue
-                if byte == 100 and self._blank_seen and not self._event:
+            if self._pieces is None and text[pos] in _IDLE_BYTES:
+                pos = self._idle(text, pos)
+                continue
+            if self._pieces is None and text[pos] == 100:  # "d"
+                if self._blank_seen and not self._event:
                     run, after = self._conforming(text, pos, end, largest)
                     if run:
                         yield RUN, run
                         pos = after
                         self._retrying = False
                         continue
-                if byte == 100 and (text.startswith(b"data: {", pos)
-                                    or text.startswith(b"data:{", pos)):
-                    start = pos + 6 if text[pos + 5] == 32 else pos + 5
-                    # The candidate runs to the next empty line or data: line.
-                    # Most often that is the end of this very line.
-                    stop = text.index(b"\n", start) + 1
-                    single = (stop == end or text[stop] == 10
-                              or text.startswith(b"data:", stop))
-                    if not single:
-                        if next_data < start:
-                            next_data = text.find(b"\ndata:", start)
-                            if next_data < 0:
-                                next_data = end
-                        if next_blank < start:
-                            next_blank = text.find(b"\n\n", start)
-                            if next_blank < 0:
-                                next_blank = end
-                        stop = next_data if next_data < next_blank else next_blank
-                        stop = stop + 1 if stop < end else end
-                    if stop - start <= largest:
-                        frame = self._candidate(text, start, stop, single)
-                        if frame is not None:
-                            yield frame
-                            pos = stop
-                            continue
-                        if stop == end and pos and not self._retrying and not final:
-                            self._defer(text, pos)
-                            return
+                if text.startswith((b"data: {", b"data:{"), pos):
+                    frame, stop = self._whole_candidate(text, pos, end, largest)
+                    if frame is not None:
+                        yield frame
+                        pos = stop
+                        continue
+                    if stop == end and pos and not self._retrying and not final:
+                        self._defer(text, pos)
+                        break
             newline = text.index(b"\n", pos)
             for frame in self._line(text, pos, newline):
                 yield frame
@@ -129,13 +114,38 @@ class SSEFramer(SSELineRules):
         if self._lines.error is not None and not final:
             yield from self._flush_then_raise(self._lines.error)
 
-    def _idle(self, text: bytes, pos: int, byte: int) -> int:
+    def _whole_candidate(self, text: bytes, pos: int, end: int,
+                         largest: int) -> tuple[Frame | None, int]:
+        """The frame of the ``data: {`` line at ``pos`` if its candidate parses whole,
+        and where the candidate ends (-1 when it is too large to try).
+
+        The candidate runs to the next empty line or ``data:`` line; most often
+        that is the end of this very line.
+        """
+        start = pos + 6 if text[pos + 5] == 32 else pos + 5
+        stop = text.index(b"\n", start) + 1
+        single = stop == end or text[stop] == 10 or text.startswith(b"data:", stop)
+        if not single:
+            if self._next_data < start:
+                found = text.find(b"\ndata:", start)
+                self._next_data = end if found < 0 else found
+            if self._next_blank < start:
+                found = text.find(b"\n\n", start)
+                self._next_blank = end if found < 0 else found
+            stop = min(self._next_data, self._next_blank)
+            stop = stop + 1 if stop < end else end
+        if stop - start > largest:
+            return None, -1
+        return self._candidate(text, start, stop, single), stop
+
+    def _idle(self, text: bytes, pos: int) -> int:
         """Skip the run of empty and comment lines at ``pos``; return where it ends.
 
         The line rules would read them one by one with the same result: an
         empty line ends the block, a comment is a keep-alive.  A run (a flood
         of keep-alives, a bomb of empty lines) is skipped at regex speed.
         """
+        byte = text[pos]
         if byte == 10 and not text.startswith((b"\n", b":"), pos + 1):
             self._blank_seen = True
             self._event = ""
