@@ -174,6 +174,34 @@ def all_vectors() -> dict[str, list[dict[str, Any]]]:
                " no missing_blank_line).",
                b'\ndata:{"}\ndata:{', kwargs={"on_malformed": "skip"}),
     ]
+    small = {"max_line_size": 16, "max_event_size": 16}
+    files["v2-deferred-frame-and-limits"] = [
+        vector("deferred-frame-hides-line-limit",
+               "Found by fuzzing the v2 core: a frame held back for the next read at the end"
+               " of a read that also cut a line over max_line_size; the limit error must come"
+               " whatever the split.",
+               b'\ndata:{\nobject": "error",\n', kwargs={**small, "on_malformed": "skip"}),
+        vector("deferred-frame-then-long-line-cr", "The same with CR line ends.",
+               b"\rdata:{\r 00000000000000ll\r]", kwargs=small),
+        vector("deferred-frame-then-long-line-done",
+               "The same, the long line followed by the end marker.",
+               b"\rdata:{\r 00000000000000ll\rdata:[DONE]",
+               kwargs={**small, "on_malformed": "skip"}),
+        vector("deferred-frame-then-long-line-64", "The same with limits of 64 bytes.",
+               b'\ndata:{\ndaed":171[{"index":0,"delta":{"content":" "},"logprobs":null,"fin',
+               kwargs={"max_line_size": 64, "max_event_size": 64, "on_malformed": "skip"}),
+        vector("deferred-frame-data-line-inside", "A data: line inside a held-back frame.",
+               b"\ndata:{\nhdata: [D: [DONE]\n]\n", kwargs=small),
+        vector("deferred-frame-repairs",
+               "Repairs counted for a held-back frame must not depend on the split.",
+               b'\ndata:{""}\ndata:{"choices":[{":{"contendata: {"choices":[{"delta:"b"}}]}'
+               b' t"":{"co', kwargs={"max_line_size": 64, "max_event_size": 64,
+                                   "on_malformed": "skip"}),
+        vector("sse-id-committed-only-by-a-dispatch",
+               "An id line alone in one read, then an event over max_event_size: the id is"
+               " not committed (no block was dispatched) whatever the split.",
+               b"id\ndata:t json\n\n", target="sse", kwargs={"max_event_size": 5}),
+    ]
     return files
 
 

@@ -33,8 +33,8 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[3]))
-from tests.support.render import compact, pretty, pretty_lines, single_lines, sse  # noqa: E402
-from tests.support.vectors import write_vectors  # noqa: E402
+from tests.support.render import compact, pretty, pretty_lines, single_lines, sse
+from tests.support.vectors import write_vectors
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))

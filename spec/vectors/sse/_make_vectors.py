@@ -20,7 +20,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[3]))
-from tests.support.vectors import write_vectors  # noqa: E402
+from tests.support.vectors import write_vectors
 
 sys.set_int_max_str_digits(0)
 
