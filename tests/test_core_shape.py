@@ -311,3 +311,50 @@ def test_import_sseproto_imports_no_io_module() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          cwd=ROOT, check=True).stdout
     assert out.strip() == "[]"
+
+
+# --- a binary framing plugs in ----------------------------------------------------------
+
+
+class ToyFramer:
+    """Frames of a 0x00 byte, a length byte and that many bytes of JSON: a binary framing."""
+
+    def __init__(self, limits: Limits, on_malformed: str) -> None:
+        self.buffer = b""
+        self.repairs = sseproto.Repairs()
+
+    def count(self, key: str) -> None:
+        self.repairs.add(key)
+
+    def feed(self, data: bytes) -> list[tuple[str, Any]]:
+        self.buffer += data
+        frames = []
+        while len(self.buffer) >= 2 and len(self.buffer) >= 2 + self.buffer[1]:
+            size = self.buffer[1]
+            if self.buffer[0] != 0:
+                raise RemoteProtocolError("not a toy frame", offset=0)
+            frames.append(("toy", orjson.loads(self.buffer[2 : 2 + size])))
+            self.buffer = self.buffer[2 + size :]
+        return frames
+
+    def close(self) -> list[tuple[str, Any]]:
+        return []
+
+
+class Toy(Echo):
+    name = "test-toy"
+    framing = "test-toy-binary"
+
+
+def test_a_binary_framing_and_its_dialect_plug_in() -> None:
+    from sseproto.framing import register_framing
+
+    register_framing("test-toy-binary", ToyFramer)
+    sseproto.register_dialect("test-toy", Toy)
+    frames = b"".join(b"\x00" + bytes([len(p)]) + p
+                      for p in (b'{"echo":"a"}', b'{"echo":"b","last":1}'))
+    for pieces in ([frames], bytewise(frames)):
+        chat = ChatStreamDecoder("test-toy")
+        events = [ev for piece in pieces for ev in chat.feed(piece)] + chat.close()
+        assert [type(ev).__name__ for ev in events] == ["Delta", "Delta", "Final", "Done"]
+        assert chat.done and chat.result.text == "ab"
