@@ -66,59 +66,63 @@ def run_adversarial(checker: Checker, target: str, budget: float, max_size: int)
             previous: tuple[int, float] | None = None
             size = 16 * 1024
             while size <= max_size and time.monotonic() < deadline:
-                data = make(size)
-                try:
-                    with alarm(max(10.0, 60e-6 * len(data) + 5)):
-                        start = time.perf_counter()
-                        whole, exc = checker._run(tgt, [data], kwargs)
-                        elapsed = time.perf_counter() - start
-                except Hang:
-                    failures.append(Failure("slow", tgt, cfg, kwargs, data,
-                                            ("slow", family),
-                                            f"{family}: no result after"
-                                            f" {60e-6 * len(data) + 5:.0f} s at {len(data)} bytes",
-                                            "whole"))
+                failure, previous = _grow(checker, family, (tgt, cfg, kwargs), make(size),
+                                          previous)
+                if failure is not None:
+                    failures.append(failure)
                     break
-                if exc is not None:
-                    failures.append(checker._exception(exc, tgt, cfg, kwargs, data, "whole"))
-                    break
-                rate = elapsed / len(data) * 1e6
-                note = ""
-                if previous is not None:
-                    ratio = elapsed / max(previous[1], 1e-4)
-                    note = f" x{ratio:.1f} for x{len(data) / previous[0]:.1f} bytes"
-                    if ratio > 10 and elapsed > 0.5:
-                        failures.append(Failure(
-                            "slow", tgt, cfg, kwargs, data, ("slow", family),
-                            f"{family}: {previous[1]:.3f} s at {previous[0]} bytes, "
-                            f"{elapsed:.3f} s at {len(data)} bytes (super-linear)", "whole"))
-                        break
-                print(f"  adversarial {family:28} {cfg:15} {len(data):>8} B "
-                      f"{elapsed:7.3f} s {rate:6.2f} us/B{note}", flush=True)
-                if rate > SLOW_US_PER_BYTE and len(data) > 1024:
-                    failures.append(Failure("slow", tgt, cfg, kwargs, data,
-                                            ("slow", family),
-                                            f"{family}: {rate:.1f} us/byte at {len(data)} bytes",
-                                            "whole"))
-                    break
-                # split invariance on big inputs: 4 KB reads, and odd-sized reads
-                for step in (4096, 7919):
-                    other, exc = checker._run(tgt, split_at(data, range(step, len(data), step)),
-                                              kwargs)
-                    if exc is not None:
-                        failures.append(checker._exception(exc, tgt, cfg, kwargs, data,
-                                                           f"reads of {step}"))
-                        break
-                    if not same(whole, other):
-                        failures.append(Failure(
-                            "split", tgt, cfg, kwargs, data,
-                            ("split", tgt, diff_kind(whole, other)),
-                            f"whole:   {safe_repr(whole)}\nreads of {step}: {safe_repr(other)}",
-                            f"reads of {step}"))
-                        break
-                previous = (len(data), elapsed)
                 size *= 4
     return failures
+
+
+def _grow(checker: Checker, family: str, config: tuple[str, str, dict[str, Any]], data: bytes,
+          previous: tuple[int, float] | None) -> tuple[Failure | None, tuple[int, float]]:
+    """One size of one family: its time against the size before, and its split invariance."""
+    tgt, cfg, kwargs = config
+    limit = max(10.0, 60e-6 * len(data) + 5)
+    try:
+        with alarm(limit):
+            start = time.perf_counter()
+            whole, exc = checker._run(tgt, [data], kwargs)
+            elapsed = time.perf_counter() - start
+    except Hang:
+        return Failure("slow", tgt, cfg, kwargs, data, ("slow", family),
+                       f"{family}: no result after {limit:.0f} s at {len(data)} bytes",
+                       "whole"), (len(data), limit)
+    if exc is not None:
+        return checker._exception(exc, tgt, cfg, kwargs, data, "whole"), (len(data), elapsed)
+    rate = elapsed / len(data) * 1e6
+    note = ""
+    if previous is not None:
+        ratio = elapsed / max(previous[1], 1e-4)
+        note = f" x{ratio:.1f} for x{len(data) / previous[0]:.1f} bytes"
+        if ratio > 10 and elapsed > 0.5:
+            return Failure("slow", tgt, cfg, kwargs, data, ("slow", family),
+                           f"{family}: {previous[1]:.3f} s at {previous[0]} bytes, "
+                           f"{elapsed:.3f} s at {len(data)} bytes (super-linear)",
+                           "whole"), (len(data), elapsed)
+    print(f"  adversarial {family:28} {cfg:15} {len(data):>8} B "
+          f"{elapsed:7.3f} s {rate:6.2f} us/B{note}", flush=True)
+    if rate > SLOW_US_PER_BYTE and len(data) > 1024:
+        return Failure("slow", tgt, cfg, kwargs, data, ("slow", family),
+                       f"{family}: {rate:.1f} us/byte at {len(data)} bytes",
+                       "whole"), (len(data), elapsed)
+    return _big_reads(checker, tgt, cfg, kwargs, data, whole), (len(data), elapsed)
+
+
+def _big_reads(checker: Checker, tgt: str, cfg: str, kwargs: dict[str, Any], data: bytes,
+               whole: Any) -> Failure | None:
+    """Split invariance on big inputs: 4 KB reads, and odd-sized reads."""
+    for step in (4096, 7919):
+        other, exc = checker._run(tgt, split_at(data, range(step, len(data), step)), kwargs)
+        if exc is not None:
+            return checker._exception(exc, tgt, cfg, kwargs, data, f"reads of {step}")
+        if not same(whole, other):
+            return Failure("split", tgt, cfg, kwargs, data,
+                           ("split", tgt, diff_kind(whole, other)),
+                           f"whole:   {safe_repr(whole)}\nreads of {step}: {safe_repr(other)}",
+                           f"reads of {step}")
+    return None
 
 
 @contextlib.contextmanager

@@ -89,10 +89,7 @@ class SSEFramer(SSELineRules):
         return self._frames(text, False) if text or self._lines.error else ()
 
     def _frames(self, text: bytes, final: bool) -> Iterator[Frame]:
-        """The frames completed by ``text`` (LF-terminated lines).
-
-        ``final`` (at close) means no more lines will come, so nothing is deferred.
-        """
+        """The frames ``text`` (LF-terminated lines) completes; ``final``: no more will come."""
         if self._deferred:
             if not final and self._waits(text):
                 self._hold(text)
