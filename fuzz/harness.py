@@ -258,7 +258,6 @@ class Checker:
         """Return the failures found and whether the input showed a new outcome shape."""
         failures: list[Failure] = []
         new_feature = False
-        n = len(data)
         picked = set(rng.sample(range(len(self.configs)), min(3, len(self.configs))))
         for number, (target, cfg, kwargs) in enumerate(self.configs):
             start = time.perf_counter()
@@ -271,30 +270,10 @@ class Checker:
             if feature not in self.features:
                 self.features.add(feature)
                 new_feature = True
-            if check_time and n > 1024 and elapsed / n * 1e6 > SLOW_US_PER_BYTE:
-                best = min(self._timed(target, data, kwargs) for _ in range(3))
-                if best / n * 1e6 > SLOW_US_PER_BYTE:
-                    failures.append(Failure(
-                        "slow", target, cfg, kwargs, data, ("slow", target),
-                        f"{best / n * 1e6:.1f} us/byte over {n} bytes ({best:.2f} s)", "whole"))
-            splits: list[tuple[str, list[bytes]]] = []
-            if n < self.bytewise_all or (n < self.bytewise_max and number in picked):
-                splits.append(("bytewise", bytewise(data)))
-            for _ in range(2):
-                cuts = random_cuts(rng, data)
-                splits.append((f"cuts={sorted(cuts)}", split_at(data, cuts)))
-            for mode, pieces in splits:
-                other, exc = self._run(target, pieces, kwargs)
-                if exc is not None:
-                    failures.append(self._exception(exc, target, cfg, kwargs, data, mode))
-                    break
-                if not same(whole, other):
-                    kind = diff_kind(whole, other)
-                    failures.append(Failure(
-                        "split", target, cfg, kwargs, data, ("split", target, kind),
-                        f"whole:   {safe_repr(whole)}\n{mode}: {safe_repr(other)}", mode))
-                    break
-            if self.oracle and cfg == "sse" and n < 32 * 1024:
+            if check_time:
+                failures += self._slow(target, cfg, kwargs, data, elapsed)
+            failures += self._splits(target, cfg, kwargs, data, whole, rng, number in picked)
+            if self.oracle and cfg == "sse" and len(data) < 32 * 1024:
                 failure = self._oracle(data, whole)
                 if failure is not None:
                     failures.append(failure)
@@ -303,6 +282,37 @@ class Checker:
             self.ignored += len(failures) - len(kept)
             failures = kept
         return failures, new_feature
+
+    def _slow(self, target: str, cfg: str, kwargs: dict[str, Any], data: bytes,
+              elapsed: float) -> list[Failure]:
+        n = len(data)
+        if n <= 1024 or elapsed / n * 1e6 <= SLOW_US_PER_BYTE:
+            return []
+        best = min(self._timed(target, data, kwargs) for _ in range(3))
+        if best / n * 1e6 <= SLOW_US_PER_BYTE:
+            return []
+        return [Failure("slow", target, cfg, kwargs, data, ("slow", target),
+                        f"{best / n * 1e6:.1f} us/byte over {n} bytes ({best:.2f} s)", "whole")]
+
+    def _splits(self, target: str, cfg: str, kwargs: dict[str, Any], data: bytes, whole: Any,
+                rng: random.Random, picked: bool) -> list[Failure]:
+        """The first split (bytewise, random cuts) whose outcome differs from ``whole``."""
+        n = len(data)
+        splits: list[tuple[str, list[bytes]]] = []
+        if n < self.bytewise_all or (n < self.bytewise_max and picked):
+            splits.append(("bytewise", bytewise(data)))
+        for _ in range(2):
+            cuts = random_cuts(rng, data)
+            splits.append((f"cuts={sorted(cuts)}", split_at(data, cuts)))
+        for mode, pieces in splits:
+            other, exc = self._run(target, pieces, kwargs)
+            if exc is not None:
+                return [self._exception(exc, target, cfg, kwargs, data, mode)]
+            if not same(whole, other):
+                kind = diff_kind(whole, other)
+                return [Failure("split", target, cfg, kwargs, data, ("split", target, kind),
+                                f"whole:   {safe_repr(whole)}\n{mode}: {safe_repr(other)}", mode)]
+        return []
 
     def _timed(self, target: str, data: bytes, kwargs: dict[str, Any]) -> float:
         start = time.perf_counter()

@@ -203,14 +203,7 @@ class Fuzzer:
         queue = list(corpus)
         last_progress = time.monotonic()
         while time.monotonic() < end:
-            if queue:
-                data = queue.pop()
-            else:
-                roll = self.rng.random()
-                if roll < 0.08:
-                    data = generate_chat_stream(self.rng)
-                else:
-                    data = mutate(self.rng, self.rng.choice(corpus), corpus)
+            data = self.next_input(queue, corpus)
             try:
                 with alarm(HANG_SECONDS):
                     failures, new = self.checker.check(data, self.rng)
@@ -229,6 +222,16 @@ class Fuzzer:
                 self.progress(start, corpus)
                 last_progress = time.monotonic()
         self.progress(start, corpus)
+        return self.summary(start)
+
+    def next_input(self, queue: list[bytes], corpus: list[bytes]) -> bytes:
+        if queue:
+            return queue.pop()
+        if self.rng.random() < 0.08:
+            return generate_chat_stream(self.rng)
+        return mutate(self.rng, self.rng.choice(corpus), corpus)
+
+    def summary(self, start: float) -> int:
         print(f"done: {self.execs} inputs, {self.checker.runs} decoder runs in "
               f"{time.monotonic() - start:.0f} s; {self.failures_total} failures, "
               f"{len(self.seen)} distinct", flush=True)
