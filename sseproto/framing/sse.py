@@ -26,7 +26,7 @@ parsed again, so the result is the one the decoded lines would give.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import orjson
@@ -60,7 +60,7 @@ class SSEFramer(SSELineRules):
     dropped and counted).
     """
 
-    __slots__ = ("_attempts", "_deferred", "_deferred_end", "_deferred_raw", "_deferred_size",
+    __slots__ = ("_attempts", "_deferred_end", "_deferred_raw", "_deferred_size",
                  "_deferred_start", "_next_blank", "_next_data")
 
     def __init__(self, limits: Limits, on_malformed: str = "raise",
@@ -68,25 +68,11 @@ class SSEFramer(SSELineRules):
         super().__init__(limits, on_malformed, lines)
         # An incomplete frame at the end of a block waits for the blocks that
         # complete it (see _frames), with the raw bytes behind it for error offsets.
-        self._deferred: list[bytes] = []
         self._deferred_raw: list[bytes] = []
         self._deferred_size = 0
         self._deferred_start = self._deferred_end = 0  # stream offsets of the raw bytes
         self._attempts = 0  # times the waiting frame was tried whole and held back again
         self._next_data = self._next_blank = -1
-
-    def feed(self, data: bytes) -> Iterable[Frame]:
-        if not self._deferred or self._ended:
-            return super().feed(data)
-        # A frame is waiting: lines that cannot end it are only added to it.
-        try:
-            text = self._lines.feed(data)
-        except LimitExceeded as exc:
-            return self._flush_then_raise(exc)
-        if text and self._waits(text):
-            self._hold(text)
-            return ()
-        return self._frames(text, False) if text or self._lines.error else ()
 
     def _frames(self, text: bytes, final: bool) -> Iterator[Frame]:
         """The frames ``text`` (LF-terminated lines) completes; ``final``: no more will come."""
