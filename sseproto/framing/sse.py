@@ -35,7 +35,7 @@ from .._errors import LimitExceeded
 from .._limits import Limits
 from .._lines import LineSplitter
 from ._base import RUN, Frame, Mark
-from ._sse_rules import SSELineRules
+from ._sse_rules import _TEXT_MODE, SSELineRules
 
 __all__ = ["SSEFramer"]
 
@@ -108,6 +108,9 @@ class SSEFramer(SSELineRules):
                     if stop == end and self._attempts < _ATTEMPTS and not final:
                         self._defer(text, pos)
                         break
+            if text[pos] == 10 and self._pieces is not None and self._depth is not _TEXT_MODE:
+                pos = self._blank_lines(text, pos)
+                continue
             newline = text.index(b"\n", pos)
             for frame in self._line(text, pos, newline):
                 yield frame
