@@ -45,6 +45,8 @@ _ATTEMPTS = 3
 #: The first bytes of an empty line (LF) and of a comment line (":").
 _IDLE_BYTES = b"\n:"
 
+_EMPTY_LINES = re.compile(rb"\n+")
+
 # Empty lines and comment lines: one of them at least.
 _IDLE_LINES = re.compile(rb"(?:\n|:[^\n]*\n)+")
 
@@ -156,7 +158,11 @@ class SSEFramer(SSELineRules):
             self._blank_seen = True
             self._event = ""
             return pos + 1
-        end = _IDLE_LINES.match(text, pos).end()  # type: ignore[union-attr]
+        end = pos
+        if byte == 10:  # empty lines alone: the quickest pattern
+            end = _EMPTY_LINES.match(text, pos).end()  # type: ignore[union-attr]
+        if text.startswith(b":", end):
+            end = _IDLE_LINES.match(text, end).end()  # type: ignore[union-attr]
         comments = text.count(b"\n:", pos, end - 1) + (byte == 58)
         if comments:
             self._counts.add("keep_alives", comments)
