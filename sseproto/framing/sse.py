@@ -39,6 +39,9 @@ from ._sse_rules import _TEXT_MODE, SSELineRules
 
 __all__ = ["SSEFramer"]
 
+#: What _fast returns when it held a frame back.
+_DEFERRED = -2
+
 #: How many times a frame may wait for more lines after its candidate failed to parse.
 _ATTEMPTS = 3
 
@@ -88,28 +91,18 @@ class SSEFramer(SSELineRules):
         pos = 0
         end = len(text)
         self._next_data = self._next_blank = -1  # searches, never repeated
-        largest = self.max_event_size + 1
         while pos < end:
             if self._pieces is None and text[pos] in _IDLE_BYTES:
                 pos = self._idle(text, pos)
                 continue
             if self._pieces is None and text[pos] == 100:  # "d"
-                if self._blank_seen and not self._event:
-                    run, after = self._conforming(text, pos, end, largest)
-                    if run:
-                        yield RUN, run
-                        pos = after
-                        self._attempts = 0
-                        continue
-                if text.startswith((b"data: {", b"data:{"), pos):
-                    frame, stop = self._whole_candidate(text, pos, end, largest)
-                    if frame is not None:
-                        yield frame
-                        pos = stop
-                        continue
-                    if stop == end and self._attempts < _ATTEMPTS and not final:
-                        self._defer(text, pos)
-                        break
+                frame, after = self._fast(text, pos, end, final)
+                if frame is not None:
+                    yield frame
+                    pos = after
+                    continue
+                if after == _DEFERRED:
+                    break
             if text[pos] == 10 and self._pieces is not None and self._depth is not _TEXT_MODE:
                 pos = self._blank_lines(text, pos)
                 continue
@@ -121,6 +114,26 @@ class SSEFramer(SSELineRules):
             pos = newline + 1
         if self._lines.error is not None and not final:
             yield from self._flush_then_raise(self._lines.error)
+
+    def _fast(self, text: bytes, pos: int, end: int, final: bool) -> tuple[Frame | None, int]:
+        """The fast path at a line starting with "d" outside a frame: a run of conforming
+        frames, or one frame whose candidate parses whole, and where it ends; else
+        ``(None, _DEFERRED)`` when the frame was held back, ``(None, -1)`` otherwise."""
+        largest = self.max_event_size + 1
+        if self._blank_seen and not self._event:
+            run, after = self._conforming(text, pos, end, largest)
+            if run:
+                self._attempts = 0
+                return (RUN, run), after
+        if not text.startswith((b"data: {", b"data:{"), pos):
+            return None, -1
+        frame, stop = self._whole_candidate(text, pos, end, largest)
+        if frame is not None:
+            return frame, stop
+        if stop == end and self._attempts < _ATTEMPTS and not final:
+            self._defer(text, pos)
+            return None, _DEFERRED
+        return None, -1
 
     def _whole_candidate(self, text: bytes, pos: int, end: int,
                          largest: int) -> tuple[Frame | None, int]:
