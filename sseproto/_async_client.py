@@ -22,7 +22,7 @@ import time
 from collections.abc import AsyncGenerator, Callable, Mapping
 from contextlib import aclosing
 from types import TracebackType
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Self, TypeVar
 
 from ._backends import (
     AsyncSemaphore,
@@ -155,7 +155,7 @@ class AsyncStream(Generic[T]):
             assert isinstance(head, ResponseHead)
             self._response = head
 
-    async def __aenter__(self) -> AsyncStream[T]:
+    async def __aenter__(self) -> Self:
         await self._open()
         return self
 
@@ -163,7 +163,7 @@ class AsyncStream(Generic[T]):
                         exc: BaseException | None, tb: TracebackType | None) -> None:
         await self.aclose()
 
-    def __aiter__(self) -> AsyncStream[T]:
+    def __aiter__(self) -> Self:
         return self
 
     async def __anext__(self) -> T:
@@ -232,7 +232,7 @@ class AsyncClient:
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self._config!r}>"
 
-    async def __aenter__(self) -> AsyncClient:
+    async def __aenter__(self) -> Self:
         return self
 
     async def __aexit__(self, exc_type: type[BaseException] | None,
@@ -324,9 +324,9 @@ class AsyncClient:
                     raise error
                 finished = finished or has_finish_reason(payload)
                 yield {"data": fill_sdk_chunk(payload)}
-        error = incomplete_payloads(done, finished)
-        if error is not None:
-            raise error
+        incomplete = incomplete_payloads(done, finished)
+        if incomplete is not None:
+            raise incomplete
 
     def _create_stream(self, path: str, params: dict[str, Any]) -> AsyncStream[Any]:
         request = self._config.request("POST", path, accept="text/event-stream", json=params)

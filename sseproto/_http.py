@@ -18,8 +18,8 @@ from __future__ import annotations
 import zlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
 from email.utils import parsedate_to_datetime
+from typing import Any
 from urllib.parse import urlsplit
 
 import h11
@@ -196,7 +196,7 @@ class _Inflater:
         """At most one piece of inflated bytes; ``b""`` when the input is used up."""
         while self.pending:
             try:
-                out = self._zlib.decompress(self._input, _INFLATE_PIECE)
+                out: bytes = self._zlib.decompress(self._input, _INFLATE_PIECE)
             except zlib.error as exc:
                 raise RemoteProtocolError(f"the {self.encoding} body is corrupt: {exc}") from None
             self._input = self._zlib.unconsumed_tail

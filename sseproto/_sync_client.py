@@ -24,7 +24,7 @@ import time
 from collections.abc import Generator, Callable, Mapping
 from contextlib import closing
 from types import TracebackType
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Self, TypeVar
 
 from ._backends import (
     Semaphore,
@@ -157,7 +157,7 @@ class Stream(Generic[T]):
             assert isinstance(head, ResponseHead)
             self._response = head
 
-    def __enter__(self) -> Stream[T]:
+    def __enter__(self) -> Self:
         self._open()
         return self
 
@@ -165,7 +165,7 @@ class Stream(Generic[T]):
                         exc: BaseException | None, tb: TracebackType | None) -> None:
         self.close()
 
-    def __iter__(self) -> Stream[T]:
+    def __iter__(self) -> Self:
         return self
 
     def __next__(self) -> T:
@@ -234,7 +234,7 @@ class Client:
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self._config!r}>"
 
-    def __enter__(self) -> Client:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, exc_type: type[BaseException] | None,
@@ -326,9 +326,9 @@ class Client:
                     raise error
                 finished = finished or has_finish_reason(payload)
                 yield {"data": fill_sdk_chunk(payload)}
-        error = incomplete_payloads(done, finished)
-        if error is not None:
-            raise error
+        incomplete = incomplete_payloads(done, finished)
+        if incomplete is not None:
+            raise incomplete
 
     def _create_stream(self, path: str, params: dict[str, Any]) -> Stream[Any]:
         request = self._config.request("POST", path, accept="text/event-stream", json=params)
