@@ -30,7 +30,7 @@ from ._backends import (
     async_default_transport,
     async_sleep,
 )
-from ._config import ClientConfig, Request, clamp_delay
+from ._config import MAX_DELAY, ClientConfig, Request, clamp_delay
 from ._errors import ConnectError, IncompleteStream, Timeout, TransportError
 from ._events import ChatEvent, ServerSentEvent, StreamError
 from ._http import HTTPConnection, ResponseHead
@@ -482,5 +482,6 @@ class _EventSource:
                 raise failure
             return None
         self.attempts += 1
-        return clamp_delay((self.retry_ms if self.retry_ms is not None else 3000) / 1000)
+        retry_ms = self.retry_ms if self.retry_ms is not None else 3000
+        return clamp_delay(min(retry_ms, int(MAX_DELAY * 1000)) / 1000)  # any number of digits
 

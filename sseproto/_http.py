@@ -330,12 +330,14 @@ def check_headers(headers: Iterable[tuple[str, str]]) -> None:
     whole value (an API key) in its error.
     """
     for name, value in headers:
-        bad = next((c for c in value if c in "\r\n\0" or ord(c) > 255), None)
+        bad = next((c for c in value if (c < " " and c != "\t") or c == "\x7f" or c > "\xff"),
+                   None)
         if bad is None and value == value.strip(" \t"):
             continue
         shown = REDACTED if is_secret_header(name) else snippet(value)
         problem = ("surrounding whitespace" if bad is None
-                   else "a line break or NUL" if bad in "\r\n\0" else "a non-Latin-1 character")
+                   else "a line break" if bad in "\r\n"
+                   else "a non-Latin-1 character" if bad > "\xff" else "a control character")
         raise LocalProtocolError(
             f"the {name} header value {shown} contains {problem}, which HTTP/1.1 cannot"
             " carry; if it was read from a file, strip its trailing newline")
