@@ -79,11 +79,13 @@ def checkpoint() -> None:
 
 def async_default_transport(url: URL, ssl_context: ssl.SSLContext | None,
                             proxy: Proxy | None) -> AsyncTransport:
-    return AsyncioTransport(ssl_context, tls=url.scheme == "https", proxy=proxy)
+    tls = url.scheme == "https"
+    return AsyncioTransport(ssl_context if tls else None, tls=tls, proxy=proxy,
+                            proxy_ssl_context=ssl_context)
 
 
 def default_transport(url: URL, ssl_context: ssl.SSLContext | None,
                       proxy: Proxy | None) -> Transport:
     if url.scheme == "https":
         return TLSTransport(ssl_context, proxy=proxy)
-    return SocketTransport(proxy=proxy)
+    return SocketTransport(proxy=proxy, proxy_ssl_context=ssl_context)

@@ -23,9 +23,10 @@ class AsyncioTransport:
     """TCP (``ssl_context=None`` and ``tls=False``) or TLS over asyncio streams."""
 
     def __init__(self, ssl_context: ssl.SSLContext | None = None, *, tls: bool = False,
-                 proxy: Proxy | None = None) -> None:
+                 proxy: Proxy | None = None,
+                 proxy_ssl_context: ssl.SSLContext | None = None) -> None:
         self.ssl_context = ssl_context or (default_ssl_context() if tls else None)
-        self.proxy_ssl_context = ssl_context
+        self.proxy_ssl_context = proxy_ssl_context or ssl_context
         self.proxy = proxy
         self._reader: asyncio.StreamReader | None = None
         self._writer: asyncio.StreamWriter | None = None
