@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import random
-import ssl
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -49,7 +48,7 @@ class ClientConfig:
     """The settings of one client, and the requests it builds from them."""
 
     def __init__(self, base_url: str, api_key: str | None, *,
-                 ssl_context: ssl.SSLContext | None, timeout: float | Timeouts | None,
+                 ssl_context: Any, timeout: float | Timeouts | None,
                  limits: Limits | None, max_connections: int, max_retries: int,
                  headers: Mapping[str, str] | None) -> None:
         self.url: URL = parse_url(base_url)

@@ -554,9 +554,8 @@ SECRET = "sk-test-0123456789abcdef"
 @pytest.mark.parametrize("key", [SECRET + "\n", SECRET + "\r\n", "\n" + SECRET,
                                  SECRET + "\x01", SECRET + "\u20ac"])
 def test_an_api_key_never_reaches_a_message(mode: str, key: str) -> None:
-    with RawServer(lambda conn, server: None) as server:
-        with pytest.raises(sseproto.Error) as info:
-            run_calls(mode, server.url, lambda c: c.stream_chat(PAYLOAD), api_key=key)
+    with RawServer(lambda conn, server: None) as server, pytest.raises(sseproto.Error) as info:
+        run_calls(mode, server.url, lambda c: c.stream_chat(PAYLOAD), api_key=key)
     text = f"{info.value} {info.value!r} {info.value.args}"
     assert SECRET not in text and "0123456789" not in text
     assert "Authorization" in str(info.value)

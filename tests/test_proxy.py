@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import base64
+import contextlib
 import socket
 import ssl
 import threading
@@ -14,10 +14,23 @@ import pytest
 
 import sseproto
 from sseproto.drivers._proxy import parse_proxy, proxy_for
+from sseproto.server import ReplayServer
+from sseproto.transcript import Transcript
 from tests.helpers import ROOT
-from tests.servers import ScriptedServer, TLSContexts, sse_chunked
+from tests.servers import TLSContexts
 
 SEED = (ROOT / "spec" / "samples" / "prediction-guard.sse").read_bytes()
+
+
+def seed_server(tls: ssl.SSLContext | None = None) -> ReplayServer:
+    """The replay server, streaming the seed over plain TCP or TLS."""
+    transcript = Transcript(chunks=[(0.0, SEED[:100]), (0.0, SEED[100:])],
+                            headers={"content-type": "text/event-stream"})
+    return ReplayServer(transcript, ssl_context=tls)
+
+
+def port_of(server: ReplayServer) -> int:
+    return int(server.url.rsplit(":", 1)[1])
 
 
 class ConnectProxy:
@@ -107,8 +120,9 @@ def proxy(monkeypatch: pytest.MonkeyPatch) -> Iterator[ConnectProxy]:
 
 def test_tls_through_the_proxy_sync_and_async(proxy: ConnectProxy,
                                               tls_contexts: TLSContexts) -> None:
-    with ScriptedServer(sse_chunked(SEED), tls=tls_contexts.server) as srv:
+    with seed_server(tls_contexts.server) as srv:
         url = srv.url.replace("http://", "https://") + "/v1"
+        port = port_of(srv)
         with sseproto.Client(url, ssl_context=tls_contexts.client, timeout=5) as client:
             kinds = [type(ev).__name__ for ev in client.stream_chat({"model": "m"})]
         assert kinds == ["Delta", "Delta", "Final", "Done"]
@@ -119,7 +133,7 @@ def test_tls_through_the_proxy_sync_and_async(proxy: ConnectProxy,
                 return [type(ev).__name__ async for ev in client.stream_chat({"model": "m"})]
 
         assert asyncio.run(run()) == kinds
-    assert proxy.targets == [f"127.0.0.1:{srv.port}"] * 2
+    assert proxy.targets == [f"127.0.0.1:{port}"] * 2
 
 
 def test_credentials_in_the_proxy_url(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -127,7 +141,8 @@ def test_credentials_in_the_proxy_url(monkeypatch: pytest.MonkeyPatch) -> None:
     expected = "Basic " + base64.b64encode(b"alice:p@ss word").decode()
     proxy = ConnectProxy(auth=expected)
     try:
-        with ScriptedServer(sse_chunked(SEED)) as srv:
+        with seed_server() as srv:
+            port = port_of(srv)
             monkeypatch.setenv("http_proxy", f"http://alice:p%40ss%20word@127.0.0.1:{proxy.port}")
             with sseproto.Client(srv.url + "/v1", timeout=5) as client:
                 assert len(list(client.stream_chat({"model": "m"}))) == 4
@@ -144,7 +159,7 @@ def test_credentials_in_the_proxy_url(monkeypatch: pytest.MonkeyPatch) -> None:
             assert "user:password@" in str(info.value)
     finally:
         proxy.close()
-    assert proxy.targets == [f"127.0.0.1:{srv.port}"] * 2
+    assert proxy.targets == [f"127.0.0.1:{port}"] * 2
     assert "p@ss" not in repr(parse_proxy("http://alice:p%40ss@h:1"))
 
 
@@ -154,10 +169,10 @@ def test_an_https_proxy_gets_tls(monkeypatch: pytest.MonkeyPatch,
     try:
         monkeypatch.setenv("http_proxy", f"https://127.0.0.1:{proxy.port}")
         monkeypatch.setenv("https_proxy", f"https://127.0.0.1:{proxy.port}")
-        with ScriptedServer(sse_chunked(SEED)) as srv:
-            with sseproto.Client(srv.url, ssl_context=tls_contexts.client, timeout=5) as client:
-                assert len(list(client.stream_chat({"model": "m"}))) == 4
-        with ScriptedServer(sse_chunked(SEED), tls=tls_contexts.server) as srv:
+        with seed_server() as srv, \
+                sseproto.Client(srv.url, ssl_context=tls_contexts.client, timeout=5) as client:
+            assert len(list(client.stream_chat({"model": "m"}))) == 4
+        with seed_server(tls_contexts.server) as srv:
             url = srv.url.replace("http://", "https://")
 
             async def run() -> int:
