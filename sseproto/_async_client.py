@@ -139,8 +139,10 @@ class AsyncStream(Generic[T]):
     """
 
     def __init__(self, events: AsyncGenerator[Any, None]) -> None:
-        self._events = events
+        self._events = events  # the head, then lists of events (batches are cheaper)
         self._response: ResponseHead | None = None
+        self._batch: list[Any] = []
+        self._next = 0
 
     @property
     def response(self) -> ResponseHead:
@@ -167,9 +169,17 @@ class AsyncStream(Generic[T]):
         return self
 
     async def __anext__(self) -> T:
+        if self._next < len(self._batch):
+            item: T = self._batch[self._next]
+            self._next += 1
+            return item
         await self._open()
-        item: T = await self._events.__anext__()
-        return item
+        while True:
+            batch = await self._events.__anext__()
+            if batch:
+                self._batch, self._next = batch, 1
+                first: T = batch[0]
+                return first
 
     async def aclose(self) -> None:
         """Stop reading; the connection is closed unless the response was read to the end."""
@@ -275,14 +285,17 @@ class AsyncClient:
 
     async def _chat_events(self, request: Request, dialect: str) -> AsyncGenerator[Any, None]:
         chat = chat_decoder(dialect, self._config.limits)
-        errored = False
-        async with aclosing(self._send(request, lambda: Exchange("chat", chat))) as events:
-            async for event in events:
-                yield event
-                if isinstance(event, StreamError):
-                    errored = True
-                    return
-        error = incomplete_chat(chat, errored)
+        async with aclosing(self._send(request, lambda: Exchange("chat", chat))) as batches:
+            async for batch in batches:
+                if isinstance(batch, ResponseHead):
+                    yield batch
+                    continue
+                for i, event in enumerate(batch):
+                    if isinstance(event, StreamError):  # it ends the stream
+                        yield batch[:i + 1]
+                        return
+                yield batch
+        error = incomplete_chat(chat, False)
         if error is not None:
             raise error
 
@@ -292,12 +305,12 @@ class AsyncClient:
             failure: Exception | None = None
             try:
                 async with aclosing(self._send(source.next_request(),
-                                               source.new_exchange)) as events:
-                    async for event in events:
-                        if isinstance(event, ResponseHead) and not first:
+                                               source.new_exchange)) as batches:
+                    async for batch in batches:
+                        if isinstance(batch, ResponseHead) and not first:
                             continue
                         first = False
-                        yield event
+                        yield batch
             except (IncompleteStream, TransportError) as exc:
                 failure = exc
             delay = source.wait_after(failure)
@@ -310,20 +323,23 @@ class AsyncClient:
         done = finished = False
         decoder = payload_decoder(limits)
         new_exchange = lambda: Exchange("payloads", decoder)  # noqa: E731
-        async with aclosing(self._send(request, new_exchange)) as items:
-            async for item in items:
-                if isinstance(item, ResponseHead):
-                    yield item
+        async with aclosing(self._send(request, new_exchange)) as batches:
+            async for batch in batches:
+                if isinstance(batch, ResponseHead):
+                    yield batch
                     continue
-                event, payload = item
-                if done or payload is None:
-                    done = True  # after [DONE]: read the response to its end
-                    continue
-                error = sdk_error(event, payload)
-                if error is not None:
-                    raise error
-                finished = finished or has_finish_reason(payload)
-                yield {"data": fill_sdk_chunk(payload)}
+                chunks: list[Any] = []
+                for event, payload in batch:
+                    if done or payload is None:
+                        done = True  # after [DONE]: read the response to its end
+                        continue
+                    error = sdk_error(event, payload)
+                    if error is not None:
+                        yield chunks  # every chunk before the error is delivered
+                        raise error
+                    finished = finished or has_finish_reason(payload)
+                    chunks.append({"data": fill_sdk_chunk(payload)})
+                yield chunks
         incomplete = incomplete_payloads(done, finished)
         if incomplete is not None:
             raise incomplete
@@ -343,7 +359,7 @@ class AsyncClient:
 
     async def _send(self, request: Request,
                     new_exchange: Callable[[], Exchange]) -> AsyncGenerator[Any, None]:
-        """Yield the response head, then the events of ``request``, retrying as configured."""
+        """Yield the response head, then lists of events of ``request``; retry as configured."""
         deadline = _Deadline(self._config)
         attempt = 0
         try:
@@ -386,11 +402,10 @@ class AsyncClient:
                 yield _Retry(delay)
                 return
             yield exchange.head
-            for event in pending:
-                yield event
-            async with aclosing(self._read_body(connection, exchange, deadline)) as events:
-                async for event in events:
-                    yield event
+            yield pending
+            async with aclosing(self._read_body(connection, exchange, deadline)) as batches:
+                async for batch in batches:
+                    yield batch
         finally:
             # Read to its end (even if the caller stops at the last event): reusable.
             await self._pool.release(connection, exchange.ended and exchange.reusable)
@@ -415,8 +430,8 @@ class AsyncClient:
             if events is None:
                 await self._receive(connection, exchange, deadline)
                 continue
-            for event in events:
-                yield event
+            if events:
+                yield events
             if http.backlog:
                 await async_checkpoint()
 

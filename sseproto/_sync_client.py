@@ -141,8 +141,10 @@ class Stream(Generic[T]):
     """
 
     def __init__(self, events: Generator[Any, None, None]) -> None:
-        self._events = events
+        self._events = events  # the head, then lists of events (batches are cheaper)
         self._response: ResponseHead | None = None
+        self._batch: list[Any] = []
+        self._next = 0
 
     @property
     def response(self) -> ResponseHead:
@@ -169,9 +171,17 @@ class Stream(Generic[T]):
         return self
 
     def __next__(self) -> T:
+        if self._next < len(self._batch):
+            item: T = self._batch[self._next]
+            self._next += 1
+            return item
         self._open()
-        item: T = self._events.__next__()
-        return item
+        while True:
+            batch = self._events.__next__()
+            if batch:
+                self._batch, self._next = batch, 1
+                first: T = batch[0]
+                return first
 
     def close(self) -> None:
         """Stop reading; the connection is closed unless the response was read to the end."""
@@ -277,14 +287,17 @@ class Client:
 
     def _chat_events(self, request: Request, dialect: str) -> Generator[Any, None, None]:
         chat = chat_decoder(dialect, self._config.limits)
-        errored = False
-        with closing(self._send(request, lambda: Exchange("chat", chat))) as events:
-            for event in events:
-                yield event
-                if isinstance(event, StreamError):
-                    errored = True
-                    return
-        error = incomplete_chat(chat, errored)
+        with closing(self._send(request, lambda: Exchange("chat", chat))) as batches:
+            for batch in batches:
+                if isinstance(batch, ResponseHead):
+                    yield batch
+                    continue
+                for i, event in enumerate(batch):
+                    if isinstance(event, StreamError):  # it ends the stream
+                        yield batch[:i + 1]
+                        return
+                yield batch
+        error = incomplete_chat(chat, False)
         if error is not None:
             raise error
 
@@ -294,12 +307,12 @@ class Client:
             failure: Exception | None = None
             try:
                 with closing(self._send(source.next_request(),
-                                               source.new_exchange)) as events:
-                    for event in events:
-                        if isinstance(event, ResponseHead) and not first:
+                                               source.new_exchange)) as batches:
+                    for batch in batches:
+                        if isinstance(batch, ResponseHead) and not first:
                             continue
                         first = False
-                        yield event
+                        yield batch
             except (IncompleteStream, TransportError) as exc:
                 failure = exc
             delay = source.wait_after(failure)
@@ -312,20 +325,23 @@ class Client:
         done = finished = False
         decoder = payload_decoder(limits)
         new_exchange = lambda: Exchange("payloads", decoder)  # noqa: E731
-        with closing(self._send(request, new_exchange)) as items:
-            for item in items:
-                if isinstance(item, ResponseHead):
-                    yield item
+        with closing(self._send(request, new_exchange)) as batches:
+            for batch in batches:
+                if isinstance(batch, ResponseHead):
+                    yield batch
                     continue
-                event, payload = item
-                if done or payload is None:
-                    done = True  # after [DONE]: read the response to its end
-                    continue
-                error = sdk_error(event, payload)
-                if error is not None:
-                    raise error
-                finished = finished or has_finish_reason(payload)
-                yield {"data": fill_sdk_chunk(payload)}
+                chunks: list[Any] = []
+                for event, payload in batch:
+                    if done or payload is None:
+                        done = True  # after [DONE]: read the response to its end
+                        continue
+                    error = sdk_error(event, payload)
+                    if error is not None:
+                        yield chunks  # every chunk before the error is delivered
+                        raise error
+                    finished = finished or has_finish_reason(payload)
+                    chunks.append({"data": fill_sdk_chunk(payload)})
+                yield chunks
         incomplete = incomplete_payloads(done, finished)
         if incomplete is not None:
             raise incomplete
@@ -345,7 +361,7 @@ class Client:
 
     def _send(self, request: Request,
                     new_exchange: Callable[[], Exchange]) -> Generator[Any, None, None]:
-        """Yield the response head, then the events of ``request``, retrying as configured."""
+        """Yield the response head, then lists of events of ``request``; retry as configured."""
         deadline = _Deadline(self._config)
         attempt = 0
         try:
@@ -388,11 +404,10 @@ class Client:
                 yield _Retry(delay)
                 return
             yield exchange.head
-            for event in pending:
-                yield event
-            with closing(self._read_body(connection, exchange, deadline)) as events:
-                for event in events:
-                    yield event
+            yield pending
+            with closing(self._read_body(connection, exchange, deadline)) as batches:
+                for batch in batches:
+                    yield batch
         finally:
             # Read to its end (even if the caller stops at the last event): reusable.
             self._pool.release(connection, exchange.ended and exchange.reusable)
@@ -417,8 +432,8 @@ class Client:
             if events is None:
                 self._receive(connection, exchange, deadline)
                 continue
-            for event in events:
-                yield event
+            if events:
+                yield events
             if http.backlog:
                 checkpoint()
 
