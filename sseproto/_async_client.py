@@ -18,6 +18,7 @@ blocking :class:`~sseproto.Client`); edit this one, then run
 
 from __future__ import annotations
 
+import inspect
 import time
 from collections.abc import AsyncGenerator, Callable, Mapping
 from contextlib import aclosing
@@ -61,6 +62,13 @@ class AsyncConnection:
     def __init__(self, transport: AsyncTransport, http: HTTPConnection) -> None:
         self.transport = transport
         self.http = http
+        # A transport written before ``receive`` took a timeout still works (no deadline).
+        self.timed = "timeout" in inspect.signature(transport.receive).parameters
+
+    async def receive(self, timeout: float) -> bytes:
+        if self.timed:
+            return await self.transport.receive(READ_SIZE, timeout)
+        return await self.transport.receive(READ_SIZE)
 
     def stale(self) -> bool:
         """Has the idle connection something to read (the server closed it)?"""
@@ -440,7 +448,7 @@ class AsyncClient:
         read = self._config.timeouts.read
         bound = deadline.bound(read)
         try:
-            data = await connection.transport.receive(READ_SIZE, bound)
+            data = await connection.receive(bound)
         except Timeout:
             if deadline.limits(read):
                 raise deadline.expired() from None

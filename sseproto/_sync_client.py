@@ -20,6 +20,7 @@ blocking :class:`~sseproto.Client`); edit this one, then run
 
 from __future__ import annotations
 
+import inspect
 import time
 from collections.abc import Generator, Callable, Mapping
 from contextlib import closing
@@ -63,6 +64,13 @@ class Connection:
     def __init__(self, transport: Transport, http: HTTPConnection) -> None:
         self.transport = transport
         self.http = http
+        # A transport written before ``receive`` took a timeout still works (no deadline).
+        self.timed = "timeout" in inspect.signature(transport.receive).parameters
+
+    def receive(self, timeout: float) -> bytes:
+        if self.timed:
+            return self.transport.receive(READ_SIZE, timeout)
+        return self.transport.receive(READ_SIZE)
 
     def stale(self) -> bool:
         """Has the idle connection something to read (the server closed it)?"""
@@ -442,7 +450,7 @@ class Client:
         read = self._config.timeouts.read
         bound = deadline.bound(read)
         try:
-            data = connection.transport.receive(READ_SIZE, bound)
+            data = connection.receive(bound)
         except Timeout:
             if deadline.limits(read):
                 raise deadline.expired() from None

@@ -666,3 +666,86 @@ def test_generated_sync_code_is_current() -> None:
                             text=True, timeout=60)
     assert result.returncode == 0, result.stderr
 
+
+
+# -- limits, adapters, transports ----------------------------------------------------------
+
+SMALL = sseproto.Limits(max_line_size=64)
+
+
+def test_client_limits_reach_the_decoder(mode: str) -> None:
+    with replay(BODY) as server, pytest.raises(sseproto.LimitExceeded) as info:
+        run_calls(mode, server.url, lambda c: c.stream_chat(PAYLOAD), limits=SMALL)
+    assert info.value.limit_name == "max_line_size" and info.value.limit == 64
+
+
+@pytest.mark.parametrize("library", ["httpx", "httpx-async", "requests", "aiohttp"])
+def test_adapters_take_limits(library: str) -> None:
+    import aiohttp
+    import httpx
+    import requests
+
+    from sseproto.adapters import aiohttp as sa
+    from sseproto.adapters import httpx as sx
+    from sseproto.adapters import requests as sr
+
+    async def run_async(url: str) -> None:
+        if library == "httpx-async":
+            async with httpx.AsyncClient(trust_env=False) as client, \
+                    client.stream("POST", url, json=PAYLOAD) as response:
+                [ev async for ev in sx.aiter_chat(response, limits=SMALL)]
+        else:
+            async with aiohttp.ClientSession() as session, \
+                    session.post(url, json=PAYLOAD) as resp:
+                [ev async for ev in sa.aiter_chat(resp, limits=SMALL)]
+
+    with replay(BODY) as server, pytest.raises(sseproto.LimitExceeded):
+        if library == "httpx":
+            with httpx.Client(trust_env=False) as client, \
+                    client.stream("POST", server.url, json=PAYLOAD) as response:
+                list(sx.iter_chat(response, limits=SMALL))
+        elif library == "requests":
+            with requests.post(server.url, json=PAYLOAD, stream=True) as resp:
+                list(sr.iter_sse(resp, limits=SMALL))
+        else:
+            asyncio.run(run_async(server.url))
+
+
+def test_adapters_never_import_the_client() -> None:
+    import subprocess
+    import sys
+
+    code = ("import sys; import sseproto.adapters.httpx, sseproto.adapters.requests, "
+            "sseproto.adapters.aiohttp; print('sseproto.client' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, timeout=60)
+    assert out.stdout.strip() == "False"
+
+
+class LegacyTransport:
+    """A transport written for version 1: ``receive`` takes no timeout."""
+
+    def __init__(self) -> None:
+        self.sock: socket.socket | None = None
+
+    def connect(self, host: str, port: int, timeout: float | None) -> None:
+        self.sock = socket.create_connection((host, port), timeout=timeout)
+
+    def send(self, data: bytes) -> None:
+        assert self.sock is not None
+        self.sock.sendall(data)
+
+    def receive(self, max_bytes: int = 65536) -> bytes:
+        assert self.sock is not None
+        return self.sock.recv(max_bytes)
+
+    def close(self) -> None:
+        if self.sock is not None:
+            self.sock.close()
+
+
+def test_a_version_1_transport_still_works() -> None:
+    with replay(BODY) as server, \
+            sseproto.Client(server.url, transport=LegacyTransport()) as client:
+        assert text_of(list(client.stream_chat(PAYLOAD))) == TEXT
+        assert text_of(list(client.stream_chat(PAYLOAD))) == TEXT
