@@ -8,7 +8,8 @@ script rewrites each into its blocking twin, token by token:
 
 ``async def``/``async for``/``async with`` lose ``async``, ``await`` goes,
 ``AsyncX`` names become ``X``, ``async_x`` helpers become ``x``, and the
-dunder and stdlib names below take their sync form.
+dunder and stdlib names below take their sync form.  A line ending in
+``# unasync: drop`` exists only in the async code (an alias, say).
 """
 
 from __future__ import annotations
@@ -69,7 +70,9 @@ def unasync_line(line: str) -> str:
 
 
 def unasync(source: str, name: str) -> str:
-    lines = [unasync_line(line) for line in source.splitlines(keepends=True)]
+    """The whole generated file; lines marked ``# unasync: drop`` are left out."""
+    lines = [unasync_line(line) for line in source.splitlines(keepends=True)
+             if not line.rstrip().endswith("# unasync: drop")]
     return HEADER.format(source=name) + "".join(lines)
 
 

@@ -193,6 +193,8 @@ class AsyncStream(Generic[T]):
         """Stop reading; the connection is closed unless the response was read to the end."""
         await self._events.aclose()
 
+    close = aclose  # unasync: drop
+
 
 class _Deadline:
     """The ``total`` bound of one request, and each read's bound within it."""

@@ -196,6 +196,7 @@ class Stream(Generic[T]):
         self._events.close()
 
 
+
 class _Deadline:
     """The ``total`` bound of one request, and each read's bound within it."""
 

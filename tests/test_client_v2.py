@@ -569,6 +569,15 @@ def test_secret_headers_and_reprs(mode: str) -> None:
     assert SECRET not in repr(client) and "127.0.0.1:1/v1" in repr(client)
 
 
+@pytest.mark.parametrize("secret", ["Bearer " + SECRET + "\n", SECRET + "\r\n", SECRET])
+def test_scrub_rewrites_h11_style_quotes(secret: str) -> None:
+    """h11 quotes an illegal value as bytes (``b'Bearer sk-...\\n'``): that form goes too."""
+    from sseproto._errors import scrub
+
+    for message in (f"Illegal header value {secret.encode()!r}", f"value {secret!r}", secret):
+        assert SECRET not in scrub(message, [secret])
+
+
 def test_a_server_echoing_the_key_is_scrubbed(mode: str) -> None:
     echo = orjson.dumps({"error": {"message": f"Incorrect API key provided: {SECRET}"}})
 
