@@ -101,8 +101,8 @@ def load_sseproto(instrument: bool = False) -> None:
         with atheris.instrument_imports(include=["sseproto"]):
             import sseproto as module
             import sseproto._chat
-            import sseproto._recovery
             import sseproto.dialects
+            import sseproto.framing
     else:
         import sseproto as module
     sseproto = module

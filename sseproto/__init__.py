@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
+from . import dialects as dialects
 from ._chat import ChatStreamDecoder
 from ._encode import encode, encode_comment
 from ._errors import (
@@ -31,6 +32,8 @@ from ._limits import Limits
 from ._sse import SSEDecoder
 from ._timeouts import Timeouts
 from ._version import __version__
+from .dialects import ChatResult, register_dialect
+from .framing import Repairs
 
 if TYPE_CHECKING:
     from .client import AsyncClient, Client
@@ -57,6 +60,7 @@ def __dir__() -> list[str]:
 __all__ = [
     "AsyncClient",
     "ChatEvent",
+    "ChatResult",
     "ChatStreamDecoder",
     "Client",
     "ConnectError",
@@ -71,6 +75,7 @@ __all__ = [
     "LocalProtocolError",
     "ProtocolError",
     "RemoteProtocolError",
+    "Repairs",
     "SSEDecoder",
     "ServerSentEvent",
     "StreamError",
@@ -83,4 +88,5 @@ __all__ = [
     "__version__",
     "encode",
     "encode_comment",
+    "register_dialect",
 ]

@@ -60,18 +60,15 @@ STREAM_TYPES = ("text/event-stream", "application/x-ndjson", "")
 
 
 def chat_decoder(dialect: str, limits: Limits) -> ChatStreamDecoder:
-    return ChatStreamDecoder(dialect, max_line_size=limits.max_line_size,
-                             max_event_size=limits.max_event_size)
+    return ChatStreamDecoder(dialect, limits=limits)
 
 
 def sse_decoder(limits: Limits, last_event_id: str | None = None) -> SSEDecoder:
-    return SSEDecoder(max_line_size=limits.max_line_size, max_event_size=limits.max_event_size,
-                      last_event_id=last_event_id)
+    return SSEDecoder(limits=limits, last_event_id=last_event_id)
 
 
 def payload_decoder(limits: Limits) -> PayloadDecoder:
-    return PayloadDecoder(max_line_size=limits.max_line_size,
-                          max_event_size=limits.max_event_size)
+    return PayloadDecoder(limits=limits)
 
 
 def is_stream(head: ResponseHead) -> bool:
