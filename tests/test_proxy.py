@@ -19,12 +19,12 @@ from sseproto.transcript import Transcript
 from tests.helpers import ROOT
 from tests.servers import TLSContexts
 
-SEED = (ROOT / "spec" / "samples" / "prediction-guard.sse").read_bytes()
+PG_STREAM = (ROOT / "spec" / "samples" / "prediction-guard.sse").read_bytes()
 
 
-def seed_server(tls: ssl.SSLContext | None = None) -> ReplayServer:
-    """The replay server, streaming the seed over plain TCP or TLS."""
-    transcript = Transcript(chunks=[(0.0, SEED[:100]), (0.0, SEED[100:])],
+def pg_server(tls: ssl.SSLContext | None = None) -> ReplayServer:
+    """The replay server, streaming the Prediction Guard sample over plain TCP or TLS."""
+    transcript = Transcript(chunks=[(0.0, PG_STREAM[:100]), (0.0, PG_STREAM[100:])],
                             headers={"content-type": "text/event-stream"})
     return ReplayServer(transcript, ssl_context=tls)
 
@@ -120,7 +120,7 @@ def proxy(monkeypatch: pytest.MonkeyPatch) -> Iterator[ConnectProxy]:
 
 def test_tls_through_the_proxy_sync_and_async(proxy: ConnectProxy,
                                               tls_contexts: TLSContexts) -> None:
-    with seed_server(tls_contexts.server) as srv:
+    with pg_server(tls_contexts.server) as srv:
         url = srv.url.replace("http://", "https://") + "/v1"
         port = port_of(srv)
         with sseproto.Client(url, ssl_context=tls_contexts.client, timeout=5) as client:
@@ -141,7 +141,7 @@ def test_credentials_in_the_proxy_url(monkeypatch: pytest.MonkeyPatch) -> None:
     expected = "Basic " + base64.b64encode(b"alice:p@ss word").decode()
     proxy = ConnectProxy(auth=expected)
     try:
-        with seed_server() as srv:
+        with pg_server() as srv:
             port = port_of(srv)
             monkeypatch.setenv("http_proxy", f"http://alice:p%40ss%20word@127.0.0.1:{proxy.port}")
             with sseproto.Client(srv.url + "/v1", timeout=5) as client:
@@ -169,10 +169,10 @@ def test_an_https_proxy_gets_tls(monkeypatch: pytest.MonkeyPatch,
     try:
         monkeypatch.setenv("http_proxy", f"https://127.0.0.1:{proxy.port}")
         monkeypatch.setenv("https_proxy", f"https://127.0.0.1:{proxy.port}")
-        with seed_server() as srv, \
+        with pg_server() as srv, \
                 sseproto.Client(srv.url, ssl_context=tls_contexts.client, timeout=5) as client:
             assert len(list(client.stream_chat({"model": "m"}))) == 4
-        with seed_server(tls_contexts.server) as srv:
+        with pg_server(tls_contexts.server) as srv:
             url = srv.url.replace("http://", "https://")
 
             async def run() -> int:
