@@ -34,7 +34,7 @@ from ._backends import (
     sleep,
 )
 from ._config import MAX_DELAY, ClientConfig, Request, clamp_delay
-from ._errors import ConnectError, IncompleteStream, Timeout, TransportError
+from ._errors import ConnectError, IncompleteStream, LocalProtocolError, Timeout, TransportError
 from ._events import ChatEvent, ServerSentEvent, StreamError
 from ._http import HTTPConnection, ResponseHead
 from ._policy import (
@@ -158,7 +158,8 @@ class Stream(Generic[T]):
     def response(self) -> ResponseHead:
         """The response's status and headers; the stream must be open (entered or iterated)."""
         if self._response is None:
-            raise RuntimeError("the stream is not open yet: use it in a with block first")
+            raise LocalProtocolError("the stream is not open yet: enter its with block (or"
+                                     " take its first event) before reading .response")
         return self._response
 
     def _open(self) -> None:

@@ -257,6 +257,8 @@ def test_stream_object_response_and_close(mode: str) -> None:
     with replay(BODY) as server:
         if mode == "sync":
             with sseproto.Client(server.url, timeout=5, max_connections=1) as client:
+                with pytest.raises(sseproto.LocalProtocolError, match="not open"):
+                    client.stream_chat(PAYLOAD).response  # noqa: B018
                 with client.stream_chat(PAYLOAD) as stream:
                     assert stream.response.status_code == 200
                     assert stream.response.headers["content-type"] == "text/event-stream"
