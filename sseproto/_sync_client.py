@@ -267,16 +267,16 @@ class Client:
 
     # --- public calls ---------------------------------------------------------------
 
-    def stream_chat(self, payload: Mapping[str, Any], path: str = "/chat/completions",
-                    *, dialect: str = "auto") -> Stream[ChatEvent]:
-        """POST ``payload`` and stream its chat events.
+    def stream_chat(self, payload: Mapping[str, Any] | None, path: str = "/chat/completions",
+                    *, dialect: str = "auto", method: str = "POST") -> Stream[ChatEvent]:
+        """POST ``payload`` (or send ``method`` without a body) and stream its chat events.
 
         A :class:`~sseproto.StreamError` ends the stream; a body that ends
         before its end marker and any finish reason raises
         :class:`~sseproto.IncompleteStream` after every event was delivered.
         """
-        request = self._config.request("POST", path, accept="text/event-stream",
-                                       json=dict(payload))
+        body = None if payload is None else dict(payload)
+        request = self._config.request(method, path, accept="text/event-stream", json=body)
         return Stream(self._chat_events(request, dialect))
 
     def stream_sse(self, method: str, path: str, headers: Mapping[str, str] | None = None,

@@ -329,6 +329,21 @@ def test_url_joining_refuses_another_origin() -> None:
         parse_url("http://x/v1").join("https://evil.example/steal")
 
 
+def test_stream_chat_with_get_and_no_body(mode: str) -> None:
+    heads: list[bytes] = []
+
+    def handler(conn: socket.socket, server: RawServer) -> None:
+        heads.append(conn.recv(65536))
+        conn.sendall(response(BODY))
+
+    with RawServer(handler) as server:
+        events = run_calls(mode, server.url,
+                           lambda c: c.stream_chat(None, "stream?x=1", method="GET"))
+    assert text_of(events) == TEXT
+    assert heads[0].startswith(b"GET /v1/stream?x=1 HTTP/1.1\r\n")
+    assert b"content-length" not in heads[0].lower()
+
+
 def test_base_query_reaches_the_server(mode: str) -> None:
     targets: list[bytes] = []
 
