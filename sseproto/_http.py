@@ -371,8 +371,11 @@ def status_error(head: ResponseHead, body: bytes) -> HTTPStatusError:
     text = f"HTTP {head.status_code} {head.reason}".rstrip()
     if message:
         text += f": {message}"
+    wait = retry_after(head.headers)
+    if wait is not None:
+        text += f" (the server asks to retry after {wait:g} s)"
     return HTTPStatusError(text, status_code=head.status_code, headers=head.headers, body=parsed,
-                           retry_after=retry_after(head.headers))
+                           retry_after=wait)
 
 
 def _error_message(parsed: Any) -> str:

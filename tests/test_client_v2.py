@@ -453,6 +453,25 @@ def test_no_retry_by_default_and_retry_after_exposed(mode: str) -> None:
     assert not isinstance(info.value, sseproto.ProtocolError)
 
 
+@pytest.mark.parametrize(("headers", "seconds"), [
+    ({"retry-after": "7"}, 7.0),
+    ({"retry-after": " 0 "}, 0.0),
+    ({"retry-after": "9" * 400}, 1e9),
+    ({"retry-after": "Wed, 21 Oct 2015 07:28:30 GMT",
+      "date": "Wed, 21 Oct 2015 07:28:00 GMT"}, 30.0),
+    ({"retry-after": "Wed, 21 Oct 2015 07:28:00 GMT",
+      "date": "Wed, 21 Oct 2015 07:29:00 GMT"}, 0.0),
+    ({"retry-after": "Wed, 21 Oct 2015 07:28:30 GMT"}, None),  # no Date to compare with
+    ({"retry-after": "soon"}, None),
+    ({"retry-after": "-5"}, None),
+    ({}, None),
+])
+def test_retry_after_forms(headers: dict[str, str], seconds: float | None) -> None:
+    from sseproto._http import retry_after
+
+    assert retry_after(headers) == seconds
+
+
 def test_connect_errors_are_retried(mode: str) -> None:
     sock = socket.create_server(("127.0.0.1", 0))
     port = sock.getsockname()[1]
