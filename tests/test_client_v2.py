@@ -207,6 +207,32 @@ def test_16_threads_on_one_client() -> None:
     assert elapsed < 48 * 0.3 / 2  # the stalls overlap
 
 
+def test_more_streams_than_connections_wait_their_turn(mode: str) -> None:
+    """16 streams through 4 connections: each waits for a free one; all texts exact."""
+    with replay(BODY) as server:
+        if mode == "sync":
+            with sseproto.Client(server.url, timeout=10, max_connections=4) as client:
+                def one(_: int) -> str:
+                    return text_of(list(client.stream_chat(PAYLOAD)))
+
+                with ThreadPoolExecutor(16) as pool:
+                    texts = list(pool.map(one, range(16)))
+                opened = client._pool.opened
+        else:
+            async def main() -> tuple[list[str], int]:
+                async with sseproto.AsyncClient(server.url, timeout=10,
+                                                max_connections=4) as client:
+                    async def one() -> str:
+                        return text_of([ev async for ev in client.stream_chat(PAYLOAD)])
+
+                    out = await asyncio.gather(*(one() for _ in range(16)))
+                    return list(out), client._pool.opened
+            texts, opened = asyncio.run(asyncio.wait_for(main(), 30))
+        assert server.requests == 16
+    assert texts == [TEXT] * 16
+    assert 1 <= opened <= 4
+
+
 def test_the_pool_bounds_connections_and_reuses_them(mode: str) -> None:
     """Sequential streams read to their end share one connection."""
     with replay(BODY) as server:
