@@ -6,12 +6,16 @@ import math
 import select
 import socket
 import ssl
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from .._errors import ConnectError, TransportError
 from ._errors import mapped
 from ._proxy import MAX_REPLY, Proxy, connect_request, parse_connect_reply
 
-__all__ = ["SocketTransport", "TLSTransport", "default_ssl_context"]
+__all__ = ["SocketTransport", "TLSTransport", "TunnelledTLS", "default_ssl_context"]
+
+T = TypeVar("T")
 
 
 def default_ssl_context() -> ssl.SSLContext:
@@ -89,7 +93,7 @@ class SocketTransport:
         sock = self._sock
         if sock is None:
             return True
-        if isinstance(sock, ssl.SSLSocket) and sock.pending():
+        if isinstance(sock, ssl.SSLSocket | TunnelledTLS) and sock.pending():
             return True
         try:
             return bool(select.select([sock], [], [], 0)[0])
@@ -126,14 +130,74 @@ class TLSTransport(SocketTransport):
         self.ssl_context = ssl_context or default_ssl_context()
 
     def _wrap(self, sock: socket.socket, host: str) -> socket.socket:
-        if isinstance(sock, ssl.SSLSocket):
-            sock.close()
-            raise ConnectError(
-                "the blocking client cannot run TLS inside an https:// proxy's TLS tunnel;"
-                " use an http:// proxy URL or AsyncClient")
         try:
             with mapped("connect", host, self._timeout):
+                if isinstance(sock, ssl.SSLSocket):  # through an https:// proxy
+                    return TunnelledTLS(sock, self.ssl_context, host)  # type: ignore[return-value]
                 return self.ssl_context.wrap_socket(sock, server_hostname=host)
         except BaseException:
             sock.close()
             raise
+
+
+class TunnelledTLS:
+    """TLS to the target inside the TLS connection to an ``https://`` proxy (blocking).
+
+    An :class:`ssl.SSLSocket` cannot be wrapped again, so the inner TLS runs
+    on an :class:`ssl.SSLObject` over memory buffers, moving its records
+    through the outer socket.  It offers the few socket methods
+    :class:`SocketTransport` uses.
+    """
+
+    def __init__(self, outer: ssl.SSLSocket, context: ssl.SSLContext, host: str) -> None:
+        self._outer = outer
+        self._incoming, self._outgoing = ssl.MemoryBIO(), ssl.MemoryBIO()
+        self._tls = context.wrap_bio(self._incoming, self._outgoing, server_hostname=host)
+        self._run(self._tls.do_handshake)
+
+    def _run(self, operation: Callable[..., T], *args: Any) -> T:
+        """Run one TLS operation, feeding it records from the outer socket until it can finish."""
+        while True:
+            try:
+                result = operation(*args)
+            except ssl.SSLWantReadError:
+                self._flush()
+                data = self._outer.recv(65536)
+                if data:
+                    self._incoming.write(data)
+                else:
+                    self._incoming.write_eof()
+                continue
+            self._flush()
+            return result
+
+    def _flush(self) -> None:
+        data = self._outgoing.read()
+        if data:
+            self._outer.sendall(data)
+
+    def recv(self, max_bytes: int) -> bytes:
+        try:
+            return self._run(self._tls.read, max_bytes)
+        except (ssl.SSLZeroReturnError, ssl.SSLEOFError):
+            return b""
+
+    def sendall(self, data: bytes) -> None:
+        view = memoryview(data)
+        while view:
+            view = view[self._run(self._tls.write, view):]
+
+    def pending(self) -> int:
+        return self._tls.pending() + self._outer.pending()
+
+    def settimeout(self, timeout: float | None) -> None:
+        self._outer.settimeout(timeout)
+
+    def setsockopt(self, *args: Any) -> None:
+        self._outer.setsockopt(*args)
+
+    def fileno(self) -> int:
+        return self._outer.fileno()
+
+    def close(self) -> None:
+        self._outer.close()
