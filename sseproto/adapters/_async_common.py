@@ -1,6 +1,7 @@
-"""The adapters' async loops: written once, the blocking ones generated from them.
+"""The adapters' loops: the status check, chat and SSE decoding of body chunks.
 
-``scripts/unasync.py`` rewrites this file into ``_sync_common.py``.
+Written once, for asyncio; ``scripts/unasync.py`` generates the blocking
+twin.  Edit the asyncio source, never the generated file.
 """
 
 from __future__ import annotations
