@@ -1,9 +1,9 @@
 """The asyncio client, :class:`AsyncClient`, and its pool and streams.
 
-This code is written once, for asyncio; ``scripts/unasync.py`` generates the
-blocking twin (:class:`~sseproto.Client`) from it.  Edit the asyncio source,
-never the generated file, then run ``python scripts/unasync.py``; CI runs it
-with ``--check``.
+This code is written once, with async/await; ``scripts/unasync.py``
+generates the blocking client from it.  Edit the async/await source, never
+the generated file, then run ``python scripts/unasync.py``; CI runs it with
+``--check``.
 
 - :class:`AsyncConnectionPool`: at most ``max_connections`` connections,
   one per running stream; a connection goes back to the pool only after its

@@ -2,10 +2,10 @@
 # Edit the async source, then run: python scripts/unasync.py
 """The blocking client, :class:`Client`, and its pool and streams.
 
-This code is written once, for blocking; ``scripts/unasync.py`` generates the
-blocking twin (:class:`~sseproto.Client`) from it.  Edit the blocking source,
-never the generated file, then run ``python scripts/unasync.py``; CI runs it
-with ``--check``.
+This code is written once, with async/await; ``scripts/unasync.py``
+generates the blocking client from it.  Edit the async/source, never
+the generated file, then run ``python scripts/unasync.py``; CI runs it with
+``--check``.
 
 - :class:`ConnectionPool`: at most ``max_connections`` connections,
   one per running stream; a connection goes back to the pool only after its

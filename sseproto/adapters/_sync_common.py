@@ -2,8 +2,8 @@
 # Edit the async source, then run: python scripts/unasync.py
 """The adapters' loops: the status check, chat and SSE decoding of body chunks.
 
-Written once, for blocking; ``scripts/unasync.py`` generates the blocking
-twin.  Edit the blocking source, never the generated file.
+Written once, with async/await; ``scripts/unasync.py`` generates the
+blocking loops.  Edit the async/source, never the generated file.
 """
 
 from __future__ import annotations
