@@ -1,7 +1,7 @@
 """The asyncio client, :class:`AsyncClient`, and its pool and streams.
 
 This code is written once, with async/await; ``scripts/unasync.py``
-generates the blocking client from it.  Edit the async/await source, never
+generates the blocking client from it.  Edit the async source, never
 the generated file, then run ``python scripts/unasync.py``; CI runs it with
 ``--check``.
 

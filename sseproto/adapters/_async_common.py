@@ -1,7 +1,7 @@
 """The adapters' loops: the status check, chat and SSE decoding of body chunks.
 
 Written once, with async/await; ``scripts/unasync.py`` generates the
-blocking loops.  Edit the async/await source, never the generated file.
+blocking loops.  Edit the async source, never the generated file.
 """
 
 from __future__ import annotations
