@@ -80,14 +80,16 @@ class AsyncioTransport:
         writer = self._connected()[1]
         with mapped("send", self._host, self._timeout):
             writer.write(data)
-            await asyncio.wait_for(writer.drain(), self._timeout)
+            async with asyncio.timeout(self._timeout):
+                await writer.drain()
 
     async def receive(self, max_bytes: int = 65536, timeout: float | None = None) -> bytes:
         """Some bytes; ``timeout`` (``math.inf``: none) replaces connect's for this read."""
         reader = self._connected()[0]
         bound = self._timeout if timeout is None else _bound(timeout)
         with mapped("receive", self._host, bound):
-            return await asyncio.wait_for(reader.read(max_bytes), bound)
+            async with asyncio.timeout(bound):  # no task per read, unlike wait_for
+                return await reader.read(max_bytes)
 
     def is_readable(self) -> bool:
         """Has an idle connection something to read (its EOF, or stray bytes)?  Then it is stale."""
