@@ -389,7 +389,7 @@ class AsyncClient:
                 await async_sleep(min(delay, deadline.bound(None)))
                 attempt += 1
         except Exception as exc:
-            raise self._config.scrubbed(exc) from None
+            raise self._config.scrubbed(exc, request) from None
 
     async def _attempt(self, request: Request, exchange: Exchange, deadline: _Deadline,
                        attempt: int) -> AsyncGenerator[Any, None]:

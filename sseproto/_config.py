@@ -81,10 +81,13 @@ class ClientConfig:
         values = [v for k, v in self._fixed_headers() if is_secret_header(k)]
         return values + ([self.api_key] if self.api_key else [])
 
-    def scrubbed(self, exc: BaseException) -> BaseException:
-        """``exc`` with any secret of this client rewritten out of its message."""
+    def scrubbed(self, exc: BaseException, request: Request | None = None) -> BaseException:
+        """``exc`` with any secret of this client (or ``request``) rewritten out of its message."""
         text = str(exc)
-        clean = scrub(text, self.secrets)
+        secrets = self.secrets
+        if request is not None:
+            secrets += [value for name, value in request.headers if is_secret_header(name)]
+        clean = scrub(text, secrets)
         if clean != text:
             exc.args = (clean, *exc.args[1:])
         return exc
@@ -92,10 +95,11 @@ class ClientConfig:
     def request(self, method: str, path: str, *, accept: str, json: Any = None,
                 headers: Mapping[str, str] | None = None) -> Request:
         body = None if json is None else orjson.dumps(json)
-        all_headers = [*self._fixed_headers()[:1], ("Accept", accept)]
+        user_agent, *fixed = self._fixed_headers()
+        all_headers = [user_agent, ("Accept", accept)]
         if body is not None:
             all_headers.append(("Content-Type", "application/json"))
-        all_headers += self._fixed_headers()[1:]
+        all_headers += fixed
         all_headers += list((headers or {}).items())
         return Request(method, self.url.join(path), all_headers, body)
 

@@ -24,7 +24,6 @@ from ._errors import (
     UnexpectedContentType,
     snippet,
 )
-from ._events import StreamError
 from ._http import (
     MAX_ERROR_BODY,
     HTTPConnection,
@@ -152,11 +151,6 @@ def sdk_error(event: str, payload: Any) -> StreamErrorRaised | None:
         return StreamErrorRaised(f"the stream reported an error ({error.type}): {error.message}",
                                  stream_error=error)
     return None
-
-
-def stream_error_raised(error: StreamError) -> StreamErrorRaised:
-    return StreamErrorRaised(f"the stream reported an error ({error.type}): {error.message}",
-                             stream_error=error)
 
 
 class Exchange:

@@ -390,7 +390,7 @@ class Client:
                 sleep(min(delay, deadline.bound(None)))
                 attempt += 1
         except Exception as exc:
-            raise self._config.scrubbed(exc) from None
+            raise self._config.scrubbed(exc, request) from None
 
     def _attempt(self, request: Request, exchange: Exchange, deadline: _Deadline,
                        attempt: int) -> Generator[Any, None, None]:

@@ -640,15 +640,21 @@ def test_scrub_rewrites_h11_style_quotes(secret: str) -> None:
         assert SECRET not in scrub(message, [secret])
 
 
-def test_a_server_echoing_the_key_is_scrubbed(mode: str) -> None:
+@pytest.mark.parametrize("where", ["api_key", "request header"])
+def test_a_server_echoing_the_key_is_scrubbed(mode: str, where: str) -> None:
     echo = orjson.dumps({"error": {"message": f"Incorrect API key provided: {SECRET}"}})
 
     def handler(conn: socket.socket, server: RawServer) -> None:
         server.read_request(conn, bytearray())
         conn.sendall(response(echo, status="401 Unauthorized", content_type="application/json"))
 
+    def call(client: Any) -> Any:
+        headers = {"x-api-key": SECRET} if where == "request header" else None
+        return client.stream_sse("POST", "chat/completions", headers, json=PAYLOAD)
+
+    key = SECRET if where == "api_key" else None
     with RawServer(handler) as server, pytest.raises(sseproto.HTTPStatusError) as info:
-        run_calls(mode, server.url, lambda c: c.stream_chat(PAYLOAD), api_key=SECRET)
+        run_calls(mode, server.url, call, api_key=key)
     assert SECRET not in str(info.value) and "[redacted]" in str(info.value)
 
 
