@@ -55,7 +55,8 @@ __all__ = [
 MAX_JSON_BODY = 64 * 1024 * 1024
 
 #: Content types accepted for a stream ("" when the server sent none).
-STREAM_TYPES = ("text/event-stream", "application/x-ndjson", "")
+STREAM_TYPES = ("text/event-stream", "application/x-ndjson",
+                "application/vnd.amazon.eventstream", "")
 
 
 def chat_decoder(dialect: str, limits: Limits) -> ChatStreamDecoder:
