@@ -29,6 +29,7 @@ from typing import Any, Generic, Self, TypeVar
 from ._backends import (
     AsyncSemaphore,
     async_checkpoint,
+    async_current_loop,
     async_default_transport,
     async_sleep,
 )
@@ -65,6 +66,7 @@ class AsyncConnection:
         self.http = http
         # A transport written before ``receive`` took a timeout still works (no deadline).
         self.timed = "timeout" in inspect.signature(transport.receive).parameters
+        self.loop = async_current_loop()
 
     async def receive(self, timeout: float) -> bytes:
         if self.timed:
@@ -101,6 +103,8 @@ class AsyncConnectionPool:
 
     async def _take(self, timeout: float | None) -> AsyncConnection:
         while (connection := self._pop_idle()) is not None:
+            if connection.loop is not async_current_loop():
+                continue  # opened under an event loop that has ended: it cannot be used
             if not connection.stale():
                 return connection
             await _close(connection)

@@ -21,9 +21,11 @@ __all__ = [
     "AsyncSemaphore",
     "Semaphore",
     "async_checkpoint",
+    "async_current_loop",
     "async_default_transport",
     "async_sleep",
     "checkpoint",
+    "current_loop",
     "default_transport",
     "sleep",
 ]
@@ -75,6 +77,16 @@ async def async_checkpoint() -> None:
 
 def checkpoint() -> None:
     """Nothing to yield to in blocking code."""
+
+
+def async_current_loop() -> object:
+    """What an idle connection belongs to: the running event loop."""
+    return asyncio.get_running_loop()
+
+
+def current_loop() -> object:
+    """Blocking connections belong to no loop: any thread may reuse them."""
+    return None
 
 
 def async_default_transport(url: URL, ssl_context: ssl.SSLContext | None,

@@ -31,6 +31,7 @@ from typing import Any, Generic, Self, TypeVar
 from ._backends import (
     Semaphore,
     checkpoint,
+    current_loop,
     default_transport,
     sleep,
 )
@@ -67,6 +68,7 @@ class Connection:
         self.http = http
         # A transport written before ``receive`` took a timeout still works (no deadline).
         self.timed = "timeout" in inspect.signature(transport.receive).parameters
+        self.loop = current_loop()
 
     def receive(self, timeout: float) -> bytes:
         if self.timed:
@@ -103,6 +105,8 @@ class ConnectionPool:
 
     def _take(self, timeout: float | None) -> Connection:
         while (connection := self._pop_idle()) is not None:
+            if connection.loop is not current_loop():
+                continue  # opened under an event loop that has ended: it cannot be used
             if not connection.stale():
                 return connection
             _close(connection)

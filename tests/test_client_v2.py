@@ -233,6 +233,34 @@ def test_more_streams_than_connections_wait_their_turn(mode: str) -> None:
     assert 1 <= opened <= 4
 
 
+TWO_LOOPS = """
+import asyncio, sys, sseproto
+client = sseproto.AsyncClient(sys.argv[1], timeout=5)
+
+async def one():
+    events = [ev async for ev in client.stream_chat({"model": "m", "stream": True})]
+    return "".join(ev.content or "" for ev in events if isinstance(ev, sseproto.Delta))
+
+print(asyncio.run(one()) == asyncio.run(one()), client._pool.opened)
+"""
+
+
+def test_one_async_client_under_two_event_loops() -> None:
+    """A connection kept by a loop that has ended is left behind, not used.
+
+    In a subprocess: the transport left behind warns when collected (its
+    loop is gone), which must not land in another test.
+    """
+    import subprocess
+    import sys
+
+    with replay(BODY) as server:
+        out = subprocess.run([sys.executable, "-c", TWO_LOOPS, server.url], capture_output=True,
+                             text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["True", "2"]
+
+
 def test_the_pool_bounds_connections_and_reuses_them(mode: str) -> None:
     """Sequential streams read to their end share one connection."""
     with replay(BODY) as server:
