@@ -302,7 +302,6 @@ def test_reprs_say_what_the_decoders_are() -> None:
 # --- layering ---------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(strict=True, reason="the clients load eagerly until issue 12's lazy loading")
 def test_import_sseproto_imports_no_io_module() -> None:
     # The core itself imports none (tests/test_layers.py checks its sources);
     # `import sseproto` must not either: the clients and tools load on first use.
