@@ -12,7 +12,7 @@ PACKAGE = ROOT / "sseproto"
 # Modules allowed to do I/O (DESIGN.md, "Where I/O may live"); drivers/, adapters/ and tools/
 # (the CLI's layer 7) may too.
 IO_ALLOWED = {"client.py", "server.py", "transcript.py", "cli.py", "__main__.py", "testing.py",
-              "__init__.py"}
+              "__init__.py", "_async_client.py", "_sync_client.py", "_backends.py"}
 FORBIDDEN = {"socket", "ssl", "asyncio", "threading", "time", "selectors", "subprocess"}
 
 
