@@ -211,8 +211,8 @@ SECRETS = {
     "cookie": "sess-a1b2c3d4e5 f6",
     "basic": BASIC,
     "password": "pa55word-xyz",
-    "userinfo": "ui-secret-123456",
 }
+USERINFO = "ui-secret-123456"
 
 
 def echo_everything(request: bytes) -> bytes:
@@ -231,7 +231,7 @@ def echo_everything(request: bytes) -> bytes:
 def test_every_secret_is_redacted_from_the_file_and_the_transcript(tmp_path: Path) -> None:
     with RawServer(echo_everything) as srv:
         netloc = srv.url.split("//", 1)[1]
-        url = (f"http://bob:{SECRETS['userinfo']}@{netloc}/v1/chat?"
+        url = (f"http://{netloc}/v1/chat?"
                f"client_secret={SECRETS['client_secret']}&mine={SECRETS['mine']}&model=m")
         result, out = recorded(
             tmp_path, url, "--json", "{}", "--header", f"X-Token: {SECRETS['x-token']}",
@@ -242,7 +242,7 @@ def test_every_secret_is_redacted_from_the_file_and_the_transcript(tmp_path: Pat
         sent = srv.requests[0]
     assert result.returncode == 0, result.stderr
     for name, value in SECRETS.items():
-        if name not in ("password", "userinfo"):  # inside the Basic credential / not sent
+        if name != "password":  # inside the Basic credential
             assert value.encode() in sent or quote(value).encode() in sent, name
     data = out.read_bytes()
     for name, value in SECRETS.items():
@@ -352,3 +352,12 @@ def test_query_names_that_hold_secrets() -> None:
                  "auth"):
         assert f"{name}=[REDACTED]" in clean, name
     assert redact_url("https://user:pass@x.test/") == "https://x.test/"
+
+
+def test_credentials_in_the_url_are_refused_before_anything_is_sent(tmp_path: Path) -> None:
+    with RawServer(lambda _: response(CHAT)) as srv:
+        netloc = srv.url.split("//", 1)[1]
+        result, out = recorded(tmp_path, f"http://bob:{USERINFO}@{netloc}/")
+        assert srv.requests == []
+    line = one_line(result, 2)
+    assert "credentials" in line and USERINFO not in line and not out.exists()

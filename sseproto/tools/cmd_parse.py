@@ -145,7 +145,7 @@ def _parse_url(args: argparse.Namespace, out: IO[str]) -> int:
     headers, context = request_headers(args), make_ssl_context(args)
     if args.sse:
         events = url_sse_events(args.url, body=body, headers=headers, timeout=args.timeout,
-                                ssl_context=context)
+                                ssl_context=context, max_line_size=args.max_line_size)
         if not print_sse(events, args.json, out):
             raise StreamFailed("no events at all: the response holds no SSE event")
         return 0
