@@ -38,10 +38,15 @@ def check(vector: dict[str, Any], pieces: list[bytes]) -> None:
         assert type(info.value).__name__ == vector["raises"], vector["description"]
         return
     events, chat = decode(vector, pieces)
-    deltas = [[e.index, e.content] for e in events if isinstance(e, Delta)]
+    # reasoning and refusal appear in a vector only where one of them is not null.
+    deltas = [[e.index, e.content] + ([e.reasoning, e.refusal] if e.reasoning or e.refusal
+                                      else [])
+              for e in events if isinstance(e, Delta)]
     finals = [
         {"index": e.index, "generated_text": e.generated_text,
-         "finish_reason": e.finish_reason, "usage": e.usage}
+         "finish_reason": e.finish_reason, "usage": e.usage,
+         **{key: text for key, text in (("reasoning", e.reasoning), ("refusal", e.refusal))
+            if text is not None}}
         for e in events if isinstance(e, Final)
     ]
     errors = [{"message": e.message, "type": e.type, "code": e.code}

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from .._errors import short_repr
-from .._events import ChatEvent, Done, Final, StreamError, make_delta
+from .._events import ChatEvent, Delta, Done, Final, StreamError, make_delta
 
 __all__ = ["ChatResult", "ChoiceState", "Dialect", "error_event"]
 
@@ -22,11 +22,13 @@ class ChoiceState:
     """What has been accumulated for one choice."""
 
     __slots__ = ("chunk", "finish_reason", "generated_text", "index", "logprobs", "pieces",
-                 "tool_calls")
+                 "reasoning_pieces", "refusal_pieces", "tool_calls")
 
     def __init__(self, index: int) -> None:
         self.index = index
         self.pieces: list[str] = []
+        self.reasoning_pieces: list[str] = []
+        self.refusal_pieces: list[str] = []
         self.finish_reason: str | None = None
         self.generated_text: str | None = None  # the server's own full text, if sent
         self.chunk: dict[str, Any] | None = None  # the finish_reason chunk, else the last
@@ -38,6 +40,16 @@ class ChoiceState:
         if self.generated_text is not None:
             return self.generated_text
         return "".join(self.pieces)
+
+    @property
+    def reasoning(self) -> str | None:
+        """The joined reasoning deltas, ``None`` when there were none."""
+        return "".join(self.reasoning_pieces) or None
+
+    @property
+    def refusal(self) -> str | None:
+        """The joined refusal deltas, ``None`` when there were none."""
+        return "".join(self.refusal_pieces) or None
 
     def add_tool_calls(self, fragments: list[dict[str, Any]]) -> None:
         """Merge OpenAI-style tool-call fragments: strings concatenate per call index."""
@@ -139,13 +151,26 @@ class Dialect:
 
     def delta(self, state: ChoiceState, content: str | None, chunk: dict[str, Any],
               tool_calls: list[dict[str, Any]] | None, out: list[ChatEvent]) -> None:
-        if content:
-            state.pieces.append(content)
         if tool_calls:
             state.add_tool_calls(tool_calls)
+        out.append(self.emit(state, chunk, content, tool_calls=tool_calls))
+
+    def emit(self, state: ChoiceState, chunk: dict[str, Any], content: str | None = None,
+             reasoning: str | None = None, refusal: str | None = None,
+             tool_calls: list[dict[str, Any]] | None = None) -> Delta:
+        """Record one delta's texts on ``state`` and return its :class:`Delta`.
+
+        Tool-call fragments are the caller's to merge (their shapes differ).
+        """
+        if content:
+            state.pieces.append(content)
+        if reasoning:
+            state.reasoning_pieces.append(reasoning)
+        if refusal:
+            state.refusal_pieces.append(refusal)
         if state.finish_reason is None:
             state.chunk = chunk
-        out.append(make_delta(state.index, content, None, None, tool_calls, chunk))
+        return make_delta(state.index, content, reasoning, refusal, tool_calls, chunk)
 
     def finish(self, state: ChoiceState, reason: str | None, chunk: dict[str, Any]) -> None:
         if reason is not None:
@@ -174,6 +199,7 @@ class Dialect:
             state = self.result.choices[index]
             if only_finished and state.finish_reason is None:
                 continue
-            out.append(Final(index=index, generated_text=state.text,
-                             finish_reason=state.finish_reason, usage=usage, chunk=state.chunk,
+            out.append(Final(index=index, generated_text=state.text, reasoning=state.reasoning,
+                             refusal=state.refusal, finish_reason=state.finish_reason,
+                             usage=usage, chunk=state.chunk,
                              tool_calls=state.final_tool_calls()))

@@ -7,8 +7,9 @@ Wire format (``spec/dialects/ollama.md``): newline-delimited JSON, not SSE
 ``done_reason`` and timing and token counts at the top level (no ``usage``
 object).  Errors are ``{"error": "message"}``.
 
-Mapping: one Delta per line that has ``message`` or ``response``
-(``message.thinking`` and tool calls are not visible text).  Tool calls
+Mapping: one Delta per line that has ``message`` or ``response``;
+``message.thinking`` (``thinking`` with ``/api/generate``) is its reasoning,
+tool calls are not visible text.  Tool calls
 arrive whole in ``message.tool_calls`` (``arguments`` is an object) and are
 accumulated in the chat-completions shape, ``arguments`` as JSON text.
 ``"done": true`` gives the Final (``finish_reason`` = ``done_reason``,
@@ -22,10 +23,23 @@ from typing import Any
 import orjson
 
 from .._errors import short_repr
-from .._events import ChatEvent, make_delta
+from .._events import ChatEvent
 from ._base import ChoiceState, Dialect
 
 __all__ = ["OllamaDialect"]
+
+
+def _message_parts(value: dict[str, Any], message: Any) -> tuple[str | None, str | None, Any]:
+    """The text, thinking text and tool calls of one line (``/api/chat`` or ``/api/generate``)."""
+    if message is None:
+        content, reasoning, tool_calls = value["response"], value.get("thinking"), None
+    else:
+        content, reasoning = message.get("content"), message.get("thinking")
+        tool_calls = message.get("tool_calls") or None
+    for text in (content, reasoning):
+        if text is not None and type(text) is not str:
+            raise TypeError(f"the content must be a string, not {type(text).__name__}")
+    return content, reasoning, tool_calls
 
 
 class OllamaDialect(Dialect):
@@ -49,21 +63,10 @@ class OllamaDialect(Dialect):
         if not has_text and "done" not in value:
             raise ValueError("no message, response, done or error key")
         if has_text:
-            tool_calls = None
-            if message is not None:
-                content = message.get("content")
-                tool_calls = message.get("tool_calls") or None
-            else:
-                content = value["response"]
-            if content is not None and type(content) is not str:
-                raise TypeError(f"the content must be a string, not {type(content).__name__}")
-            if content:
-                state.pieces.append(content)
+            content, reasoning, tool_calls = _message_parts(value, message)
             if tool_calls:
                 self._add_tool_calls(state, tool_calls)
-            if state.finish_reason is None:
-                state.chunk = value
-            out.append(make_delta(0, content, None, None, tool_calls, value))
+            out.append(self.emit(state, value, content, reasoning, tool_calls=tool_calls))
         if value.get("done") is True:
             self.finish(state, value.get("done_reason"), value)
             self.done(out)

@@ -19,7 +19,71 @@ from .._errors import short_repr
 from .._events import ChatEvent, make_delta
 from ._base import Dialect
 
-__all__ = ["OpenAIDialect"]
+__all__ = ["OpenAIDialect", "content_parts"]
+
+
+def _choice_delta(choice: dict[str, Any]) -> tuple[Any, str | None, str | None, Any]:
+    """A choice's content, reasoning, refusal and tool-call fragments."""
+    delta = choice.get("delta")
+    if delta is None:  # legacy completions: choices[].text
+        content, reasoning, refusal, tool_calls = choice.get("text"), None, None, None
+    else:
+        content = delta.get("content")
+        tool_calls = delta.get("tool_calls")
+        reasoning, refusal = _side_texts(delta)
+    if type(content) is list:
+        content, parts_reasoning = content_parts(content)
+        if reasoning is None:
+            reasoning = parts_reasoning
+    elif content is not None and type(content) is not str:
+        raise TypeError("delta content must be a string or a list of parts, not"
+                        f" {type(content).__name__}")
+    return content, reasoning, refusal, tool_calls
+
+
+def _side_texts(delta: dict[str, Any]) -> tuple[str | None, str | None]:
+    """A delta's reasoning text (``reasoning_content``, else ``reasoning``) and refusal.
+
+    Values that are not strings are left on the chunk rather than failing the
+    stream: these fields are extensions, and servers vary in their shape.
+    """
+    reasoning = delta.get("reasoning_content")
+    if reasoning is None:
+        reasoning = delta.get("reasoning")
+    refusal = delta.get("refusal")
+    return (reasoning if type(reasoning) is str else None,
+            refusal if type(refusal) is str else None)
+
+
+def content_parts(parts: list[Any]) -> tuple[str | None, str | None]:
+    """Mistral's content-part list: (joined ``text`` parts, joined ``thinking`` parts).
+
+    ``[{"type": "thinking", "thinking": [{"type": "text", "text": "..."}]},
+    {"type": "text", "text": "..."}]``: each side is ``None`` when it has no
+    part.  Other part types (images, references) carry no text.
+    """
+    texts: list[str] = []
+    thoughts: list[str] = []
+    for part in parts:
+        if type(part) is not dict:
+            raise TypeError(f"a content part must be an object, not {short_repr(part)}")
+        kind = part.get("type")
+        if kind == "text":
+            texts.append(_part_text(part.get("text")))
+        elif kind == "thinking":
+            thinking = part.get("thinking")
+            if type(thinking) is list:
+                thoughts += [_part_text(p.get("text")) for p in thinking
+                             if type(p) is dict and p.get("type") == "text"]
+            else:
+                thoughts.append(_part_text(thinking))
+    return ("".join(texts) if texts else None, "".join(thoughts) if thoughts else None)
+
+
+def _part_text(text: Any) -> str:
+    if type(text) is not str:
+        raise TypeError(f"a content part's text must be a string, not {short_repr(text)}")
+    return text
 
 
 class OpenAIDialect(Dialect):
@@ -49,18 +113,13 @@ class OpenAIDialect(Dialect):
             if type(index) is not int:
                 raise TypeError(f"a choice index must be an integer, not {short_repr(index)}")
             state = states.get(index) or self.choice(index)
-            delta = choice.get("delta")
-            if delta is not None:
-                content = delta.get("content")
-                tool_calls = delta.get("tool_calls")
-            else:  # legacy completions: choices[].text
-                content, tool_calls = choice.get("text"), None
+            content, reasoning, refusal, tool_calls = _choice_delta(choice)
             if content:
-                if type(content) is not str:
-                    raise TypeError(f"delta content must be a string, not {type(content).__name__}")
                 state.pieces.append(content)
-            elif content is not None and content != "":
-                raise TypeError(f"delta content must be a string, not {type(content).__name__}")
+            if reasoning:
+                state.reasoning_pieces.append(reasoning)
+            if refusal:
+                state.refusal_pieces.append(refusal)
             if tool_calls:
                 state.add_tool_calls(tool_calls)
             reason = choice.get("finish_reason")
@@ -69,7 +128,7 @@ class OpenAIDialect(Dialect):
                 state.chunk = value
             elif state.finish_reason is None:
                 state.chunk = value
-            out.append(make_delta(index, content, None, None, tool_calls, value))
+            out.append(make_delta(index, content, reasoning, refusal, tool_calls, value))
             if "generated_text" in choice and choice["generated_text"] is not None:
                 state.generated_text = choice["generated_text"]
             logprobs = choice.get("logprobs")

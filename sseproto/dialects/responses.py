@@ -12,7 +12,9 @@ failure outside a response; it is seen both flat (``code``, ``message``)
 and with a nested ``error`` object.
 
 Mapping: ``output_index`` is not a choice, so everything is choice 0.
-Only ``response.output_text.delta`` gives Deltas.  The terminal response
+``response.output_text.delta`` gives Deltas of content,
+``response.reasoning_summary_text.delta`` and ``response.reasoning_text.delta``
+of reasoning, ``response.refusal.delta`` of refusal.  The terminal response
 gives the Final: ``generated_text`` joins its ``output[].content[]`` parts
 of type ``output_text`` (the server's full text), ``finish_reason`` is the
 status (``completed``) or ``incomplete_details.reason``; then Done.
@@ -24,7 +26,7 @@ from __future__ import annotations
 from typing import Any
 
 from .._errors import short_repr
-from .._events import ChatEvent, StreamError, make_delta
+from .._events import ChatEvent, StreamError
 from ._base import Dialect, error_event
 
 __all__ = ["ResponsesDialect", "is_responses_error", "responses_error"]
@@ -91,6 +93,15 @@ def _tool_calls(output: Any) -> dict[int, dict[str, Any]]:
     return calls
 
 
+#: The events whose ``delta`` is text, and which text: content, reasoning or refusal.
+_DELTA_EVENTS = {
+    "response.output_text.delta": 0,
+    "response.reasoning_summary_text.delta": 1,
+    "response.reasoning_text.delta": 1,
+    "response.refusal.delta": 2,
+}
+
+
 class ResponsesDialect(Dialect):
     name = "openai-responses"
 
@@ -103,16 +114,13 @@ class ResponsesDialect(Dialect):
         kind = value.get("type") or event
         if not kind or type(kind) is not str:
             raise TypeError(f"the event type must be a non-empty string, not {short_repr(kind)}")
-        if kind == "response.output_text.delta":
-            content = value["delta"]
-            if type(content) is not str:
-                raise TypeError(f"the delta must be a string, not {type(content).__name__}")
-            state = self.choice(0)
-            if content:
-                state.pieces.append(content)
-            if state.finish_reason is None:
-                state.chunk = value
-            out.append(make_delta(0, content, None, None, None, value))
+        if kind in _DELTA_EVENTS:
+            text = value["delta"]
+            if type(text) is not str:
+                raise TypeError(f"the delta must be a string, not {type(text).__name__}")
+            slot = _DELTA_EVENTS[kind]
+            out.append(self.emit(self.choice(0), value, text if slot == 0 else None,
+                                 text if slot == 1 else None, text if slot == 2 else None))
         elif kind == "response.completed" or kind == "response.incomplete":
             response = self._response(value)
             state = self.choice(0)

@@ -13,8 +13,10 @@ Vector keys (every file is a JSON array of these objects):
 - name, description: unique kebab-case name, one sentence.
 - dialect: what to pass as ChatStreamDecoder(dialect=...).
 - input_hex: the raw stream bytes, lowercase hex.
-- deltas: every Delta in order, as [index, content] (content may be null or "").
-- finals: every Final in order, as {index, generated_text, finish_reason, usage}.
+- deltas: every Delta in order, as [index, content] (content may be null or ""),
+  or [index, content, reasoning, refusal] when reasoning or refusal is not null.
+- finals: every Final in order, as {index, generated_text, finish_reason, usage},
+  plus reasoning and refusal when they are not null.
 - done: ChatStreamDecoder.done after close().
 - error: {message, type, code} of the StreamError, or null.
 - raises: null, or the class name of the ProtocolError that feeding or
@@ -108,8 +110,13 @@ def pg(value, step="", eol="\n", blank=False):
 # helpers: expected values (typed by hand at each call)
 # ---------------------------------------------------------------------------
 
-def final(index, text, reason, usage=None):
-    return {"index": index, "generated_text": text, "finish_reason": reason, "usage": usage}
+def final(index, text, reason, usage=None, reasoning=None, refusal=None):
+    """An expected Final; reasoning and refusal are listed only when not null."""
+    value = {"index": index, "generated_text": text, "finish_reason": reason, "usage": usage}
+    for key, joined in (("reasoning", reasoning), ("refusal", refusal)):
+        if joined is not None:
+            value[key] = joined
+    return value
 
 
 def err(message, type_, code=None):
@@ -804,13 +811,13 @@ A_BASIC = [a_start(), a_block(0, A_TEXT_BLOCK), A_PING, a_text(0, "Hello"), a_te
            a_stop_block(0), a_msg_delta("end_turn", {"output_tokens": 12}), A_STOP]
 
 vec(F, "anthropic-text-basic",
-    "A text answer: message_start, a text block with two text_delta events, a ping, message_delta with stop_reason end_turn and usage, message_stop.",
+    "A text answer: message_start, a text block with two text_delta events, a ping, message_delta with stop_reason end_turn and usage, message_stop. The usage is message_start's updated by message_delta's, as the Anthropic SDK merges them.",
     named(*A_BASIC),
-    [(0, "Hello"), (0, " there")], [final(0, "Hello there", "end_turn", {"output_tokens": 12})], True)
+    [(0, "Hello"), (0, " there")], [final(0, "Hello there", "end_turn", {"input_tokens": 10, "output_tokens": 12})], True)
 vec(F, "anthropic-explicit-dialect",
     "The same stream decoded with dialect anthropic.",
     named(*A_BASIC),
-    [(0, "Hello"), (0, " there")], [final(0, "Hello there", "end_turn", {"output_tokens": 12})], True,
+    [(0, "Hello"), (0, " there")], [final(0, "Hello there", "end_turn", {"input_tokens": 10, "output_tokens": 12})], True,
     dialect="anthropic")
 vec(F, "anthropic-usage-from-message-start",
     "message_delta without a usage object: the usage is message_start's message.usage, exactly as sent.",
@@ -828,15 +835,16 @@ vec(F, "anthropic-tool-use",
           a_delta(1, {"type": "input_json_delta", "partial_json": "ris\"}"}),
           a_stop_block(1), a_msg_delta("tool_use", {"output_tokens": 40}), A_STOP),
     [(0, "Let me check."), (0, None), (0, None), (0, None)],
-    [final(0, "Let me check.", "tool_use", {"output_tokens": 40})], True)
-vec(F, "anthropic-thinking-not-visible",
-    "Extended thinking: thinking_delta and signature_delta are not visible text (content null); only the text block counts.",
+    [final(0, "Let me check.", "tool_use", {"input_tokens": 10, "output_tokens": 40})], True)
+vec(F, "anthropic-thinking-is-reasoning",
+    "Extended thinking: thinking_delta (reasoning) and signature_delta are not visible text (content null); only the text block counts.",
     named(a_start(), a_block(0, {"type": "thinking", "thinking": "", "signature": ""}),
           a_delta(0, {"type": "thinking_delta", "thinking": "2 + 2 is 4."}),
           a_delta(0, {"type": "signature_delta", "signature": "EqQBCgIYAhIM"}),
           a_stop_block(0), a_block(1, A_TEXT_BLOCK), a_text(1, "4"), a_stop_block(1),
           a_msg_delta("end_turn", {"output_tokens": 30}), A_STOP),
-    [(0, None), (0, None), (0, "4")], [final(0, "4", "end_turn", {"output_tokens": 30})], True)
+    [(0, None, "2 + 2 is 4.", None), (0, None), (0, "4")],
+    [final(0, "4", "end_turn", {"input_tokens": 10, "output_tokens": 30}, reasoning="2 + 2 is 4.")], True)
 vec(F, "anthropic-error-first-auto",
     "An 'event: error' frame as the very first frame, with dialect auto: StreamError typed by error.type.",
     named(A_OVERLOADED), [], [], False, err("Overloaded", "overloaded_error"))
@@ -853,7 +861,7 @@ vec(F, "anthropic-cut-after-stop-reason",
     "A stream cut after message_delta (stop_reason max_tokens) but before message_stop: the Final comes at close(), not done.",
     named(a_start(), a_block(0, A_TEXT_BLOCK), a_text(0, "Once upon"), a_stop_block(0),
           a_msg_delta("max_tokens", {"output_tokens": 2})),
-    [(0, "Once upon")], [final(0, "Once upon", "max_tokens", {"output_tokens": 2})], False)
+    [(0, "Once upon")], [final(0, "Once upon", "max_tokens", {"input_tokens": 10, "output_tokens": 2})], False)
 vec(F, "anthropic-cut-mid-delta",
     "A stream cut inside a content_block_delta event: the partial frame is dropped, no Final, not done.",
     named(a_start(), a_block(0, A_TEXT_BLOCK), a_text(0, "Hi"))
@@ -862,21 +870,21 @@ vec(F, "anthropic-cut-mid-delta",
 vec(F, "anthropic-no-event-lines",
     "The same events with data: lines only (no event: lines): the type inside each payload is enough.",
     sse(*A_BASIC),
-    [(0, "Hello"), (0, " there")], [final(0, "Hello there", "end_turn", {"output_tokens": 12})], True)
+    [(0, "Hello"), (0, " there")], [final(0, "Hello there", "end_turn", {"input_tokens": 10, "output_tokens": 12})], True)
 vec(F, "anthropic-empty-message",
     "A message with no content block: no Delta, a Final with empty text, done.",
     named(a_start(), a_msg_delta("end_turn", {"output_tokens": 1}), A_STOP),
-    [], [final(0, "", "end_turn", {"output_tokens": 1})], True)
+    [], [final(0, "", "end_turn", {"input_tokens": 10, "output_tokens": 1})], True)
 vec(F, "anthropic-after-stop-ignored",
     "Everything after message_stop is ignored, even an error event and non-JSON data.",
     named(a_start(), a_block(0, A_TEXT_BLOCK), a_text(0, "A"), a_msg_delta("end_turn", {"output_tokens": 1}),
           A_STOP, a_text(0, "B"), A_OVERLOADED) + b"data: not json\n\n",
-    [(0, "A")], [final(0, "A", "end_turn", {"output_tokens": 1})], True)
+    [(0, "A")], [final(0, "A", "end_turn", {"input_tokens": 10, "output_tokens": 1})], True)
 vec(F, "anthropic-unknown-event-and-crlf",
     "CRLF line ends, and an event type this decoder does not know (a newer API's) between blocks: ignored.",
     named(a_start(), a_block(0, A_TEXT_BLOCK), a_text(0, "x"), {"type": "content_block_annotation", "index": 0},
           a_text(0, "y"), a_msg_delta("stop_sequence", {"output_tokens": 2}), A_STOP, eol="\r\n"),
-    [(0, "x"), (0, "y")], [final(0, "xy", "stop_sequence", {"output_tokens": 2})], True)
+    [(0, "x"), (0, "y")], [final(0, "xy", "stop_sequence", {"input_tokens": 10, "output_tokens": 2})], True)
 
 # =====================================================================
 # responses.json: OpenAI Responses streaming (named SSE events)
@@ -987,8 +995,8 @@ vec(F, "responses-cut-before-completed",
     named(*r_text_stream("Hi", "!", end=None)),
     [(0, "Hi"), (0, "!")], [], False)
 _rr = _Seq()
-vec(F, "responses-reasoning-and-tool-events-ignored",
-    "Reasoning summary and function-call argument events give no Delta; only output_text deltas are text.",
+vec(F, "responses-reasoning-delta-and-tool-events",
+    "A reasoning summary delta gives a Delta of reasoning (content null), function-call argument events give no Delta; only output_text deltas are text.",
     named(_rr("response.created", response=r_response("in_progress")),
           _rr("response.reasoning_summary_text.delta", item_id="rs_01", output_index=0, summary_index=0,
               delta="Thinking about it"),
@@ -1000,7 +1008,8 @@ vec(F, "responses-reasoning-and-tool-events-ignored",
               {"id": "fc_01", "type": "function_call", "call_id": "call_1", "name": "f",
                "arguments": "{\"a\":1}", "status": "completed"},
               r_message("Done.")], R_USAGE))),
-    [(0, "Done.")], [final(0, "Done.", "completed", R_USAGE)], True)
+    [(0, None, "Thinking about it", None), (0, "Done.")],
+    [final(0, "Done.", "completed", R_USAGE, reasoning="Thinking about it")], True)
 vec(F, "responses-no-event-lines",
     "The basic stream with data: lines only: the type inside each payload is enough.",
     sse(*R_BASIC),
@@ -1090,11 +1099,12 @@ vec(F, "ollama-after-done-ignored",
     ndjson(o_chat("a", True, "stop"), o_chat("b"), "garbage"),
     [(0, "a")], [final(0, "a", "stop")], True)
 vec(F, "ollama-tool-calls-and-thinking",
-    "A thinking field and a tool call are not visible text: those Deltas carry content \"\"; finish_reason stop.",
+    "A thinking field (reasoning) and a tool call are not visible text: those Deltas carry content \"\"; finish_reason stop.",
     ndjson(o_chat("", thinking="Need the weather."),
            o_chat("", tool_calls=[{"function": {"name": "get_weather", "arguments": {"city": "Tokyo"}}}]),
            o_chat("", True, "stop")),
-    [(0, ""), (0, ""), (0, "")], [final(0, "", "stop")], True)
+    [(0, "", "Need the weather.", None), (0, ""), (0, "")],
+    [final(0, "", "stop", reasoning="Need the weather.")], True)
 vec(F, "ollama-done-line-without-message",
     "A done line without a message (older servers): no Delta for it, but the Final and Done.",
     ndjson(o_chat("ok"), {"model": "llama3.2", "created_at": "2024-01-01T00:00:00Z", "done": True,
