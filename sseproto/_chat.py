@@ -173,6 +173,7 @@ class ChatStreamDecoder:
             self._frames.close(self._lines.close())
             if not self._frames.stopped and self._dialect is not None:
                 self._dialect.close(out)
+                self.done = self._dialect.completed
         except ProtocolError as exc:
             self._fail(exc)
             raise

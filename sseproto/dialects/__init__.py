@@ -10,6 +10,7 @@ from __future__ import annotations
 from .._events import StreamError
 from ._base import ChatResult, ChoiceState, Dialect, error_event
 from .anthropic import AnthropicDialect
+from .gemini import GeminiDialect, gemini_error
 from .ollama import OllamaDialect
 from .openai import OpenAIDialect
 from .responses import ResponsesDialect, is_responses_error, responses_error
@@ -24,6 +25,7 @@ DIALECTS: dict[str, type[Dialect]] = {
     TGIDialect.name: TGIDialect,
     AnthropicDialect.name: AnthropicDialect,
     ResponsesDialect.name: ResponsesDialect,
+    GeminiDialect.name: GeminiDialect,
     OllamaDialect.name: OllamaDialect,
 }
 
@@ -39,12 +41,16 @@ def first_error(value: object) -> StreamError | None:
 
     Covers every dialect's error shape: a top-level ``error`` (OpenAI, TGI,
     Anthropic, Ollama, Responses with a nested object), vLLM's ``"object":
-    "error"``, and the flat Responses ``{"type": "error", "code", "message"}``.
+    "error"``, the flat Responses ``{"type": "error", "code", "message"}``,
+    and Google's ``{"error": {"code", "message", "status"}}``.
     """
     if not isinstance(value, dict):
         return error_event(value)
     if is_responses_error(value):
         return responses_error(value)
+    error = value.get("error")
+    if isinstance(error, dict) and "status" in error and "type" not in error:
+        return gemini_error(value)  # Google's {"code", "message", "status"}
     if value.get("error") is not None or value.get("object") == "error":
         return error_event(value)
     return None
