@@ -134,7 +134,7 @@ def test_a_usage_only_last_response_and_a_safety_stop() -> None:
 def test_a_blocked_prompt() -> None:
     data = gemini({"promptFeedback": {"blockReason": "SAFETY"}, "usageMetadata": USAGE_1})
     events, chat = decode(data)
-    assert [type(e) for e in events] == [Final, Done]
+    assert [type(e) for e in events] == [Final, Done] and chat.done
     assert (events[0].generated_text, events[0].finish_reason) == ("", "content_filter")
 
 
@@ -163,8 +163,8 @@ def test_errors_first_and_mid_stream(dialect: str) -> None:
 def test_wrong_shapes_name_the_field(bad: dict[str, Any]) -> None:
     with pytest.raises(RemoteProtocolError, match="gemini dialect's shape"):
         decode_chat([gemini(bad)], dialect="gemini")
-    events, chat = decode_chat([gemini(bad, *[response(reason="STOP")])], dialect="gemini",
-                               on_malformed="skip")
+    _, chat = decode_chat([gemini(bad, *[response(reason="STOP")])], dialect="gemini",
+                          on_malformed="skip")
     assert chat.repairs["skipped_malformed"] == 1 and chat.done
 
 
