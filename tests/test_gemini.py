@@ -9,7 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sseproto import ChatStreamDecoder, Delta, Done, Final, RemoteProtocolError, StreamError
+from sseproto import ChatStreamDecoder, Delta, Done, Final, StreamError
+from sseproto.dialects import ShapeError
 from sseproto.dialects.gemini import finish_reason
 from tests.chat_helpers import decode_chat
 from tests.helpers import bytewise, split_at
@@ -161,7 +162,7 @@ def test_errors_first_and_mid_stream(dialect: str) -> None:
     {"candidates": [{"finishReason": 3}]}, {"candidates": [{"content": []}]},
 ])
 def test_wrong_shapes_name_the_field(bad: dict[str, Any]) -> None:
-    with pytest.raises(RemoteProtocolError, match="gemini dialect's shape"):
+    with pytest.raises(ShapeError, match="gemini dialect's shape: candidates"):
         decode_chat([gemini(bad)], dialect="gemini")
     _, chat = decode_chat([gemini(bad, *[response(reason="STOP")])], dialect="gemini",
                           on_malformed="skip")

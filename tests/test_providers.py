@@ -9,7 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sseproto import Delta, Final, RemoteProtocolError
+from sseproto import Delta, Final
+from sseproto.dialects import ShapeError
 from tests.chat_helpers import decode_chat
 from tests.helpers import bytewise, split_at
 
@@ -108,8 +109,10 @@ def test_mistral_mixed_parts_in_one_delta() -> None:
 
 @pytest.mark.parametrize("content", [[1], [{"type": "text", "text": 5}], 7, {"a": 1}])
 def test_content_of_an_unknown_shape_names_the_field(content: Any) -> None:
-    with pytest.raises(RemoteProtocolError, match=r"openai dialect's shape .*content"):
+    with pytest.raises(ShapeError, match=r"openai dialect's shape: choices\[\]\.delta\.content") \
+            as info:
         decode_chat([sse(chunk({"content": content}))])
+    assert info.value.field is not None and info.value.field.startswith("choices[].delta.content")
 
 
 # --- Anthropic ---------------------------------------------------------------------------

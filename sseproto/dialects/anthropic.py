@@ -22,9 +22,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from .._errors import short_repr
 from .._events import ChatEvent
-from ._base import Dialect
+from ._base import Dialect, shape_error
 
 __all__ = ["EVENT_TYPES", "AnthropicDialect", "merge_usage"]
 
@@ -47,7 +46,7 @@ def merge_usage(usage: dict[str, Any] | None, update: Any) -> dict[str, Any]:
     repeat it.  The result is a new dict: the payloads stay as sent.
     """
     if type(update) is not dict:
-        raise TypeError(f"usage must be an object, not {short_repr(update)}")
+        raise shape_error("usage", "an object", update)
     merged = dict(usage) if usage is not None else {}
     for key, count in update.items():
         if count is not None or key == "output_tokens":
@@ -55,10 +54,10 @@ def merge_usage(usage: dict[str, Any] | None, update: Any) -> dict[str, Any]:
     return merged
 
 
-def _string(value: dict[str, Any], key: str, what: str) -> str:
-    text = value[key]
+def _string(value: dict[str, Any], key: str, field: str) -> str:
+    text = value.get(key)
     if type(text) is not str:
-        raise TypeError(f"{what} {key} must be a string, not {type(text).__name__}")
+        raise shape_error(field, "a string", text)
     return text
 
 
@@ -70,14 +69,14 @@ class AnthropicDialect(Dialect):
         kind = value.get("type")
         return type(kind) is str and kind in EVENT_TYPES
 
-    def payload(self, event: str, value: Any, out: list[ChatEvent]) -> None:
+    def payload(self, event: str, value: dict[str, Any]) -> list[ChatEvent]:
         kind = value.get("type") or event
         if not kind or type(kind) is not str:
-            raise TypeError(f"the event type must be a non-empty string, not {short_repr(kind)}")
+            raise shape_error("type", "a non-empty string", kind)
         if kind == "content_block_delta":
-            self._block_delta(value, out)
-        elif kind == "message_start":
-            message = value["message"]
+            return [self._block_delta(value)]
+        if kind == "message_start":
+            message = _object(value, "message")
             result = self.result
             result.id = message.get("id")
             result.model = message.get("model")
@@ -85,40 +84,43 @@ class AnthropicDialect(Dialect):
                 result.usage = merge_usage(None, message["usage"])
             self.choice(0).chunk = value
         elif kind == "content_block_start":
-            self._block_start(value, out)
+            return self._block_start(value)
         elif kind == "message_delta":
             if value.get("usage") is not None:
                 self.result.usage = merge_usage(self.result.usage, value["usage"])
             delta = value.get("delta") or {}
+            if type(delta) is not dict:
+                raise shape_error("delta", "an object", delta)
             self.finish(self.choice(0), delta.get("stop_reason"), value)
         elif kind == "message_stop":
             self.choice(0)
-            self.done(out)
+            return self.done()
         elif kind == "error" or value.get("error") is not None:
-            self.error(value, out)
+            return self.error(value)
         # ping, content_block_stop and event types added later: nothing to do.
+        return []
 
-    def _block_delta(self, value: dict[str, Any], out: list[ChatEvent]) -> None:
-        delta = value["delta"]
+    def _block_delta(self, value: dict[str, Any]) -> ChatEvent:
+        delta = _object(value, "delta")
         kind = delta.get("type")
         state = self.choice(0)
         content = reasoning = None
         if kind == "text_delta":
-            content = _string(delta, "text", kind)
+            content = _string(delta, "text", "delta.text")
         elif kind == "thinking_delta":
-            reasoning = _string(delta, "thinking", kind)
+            reasoning = _string(delta, "thinking", "delta.thinking")
         elif kind == "input_json_delta":
             piece = delta.get("partial_json")
             if piece:
                 if type(piece) is not str:
-                    raise TypeError("input_json_delta partial_json must be a string")
+                    raise shape_error("delta.partial_json", "a string", piece)
                 call = state.tool_calls.get(self._block_index(value))
                 if call is not None:
                     call["function"]["arguments"] += piece
-        out.append(self.emit(state, value, content, reasoning))
+        return self.delta(state, content, value, reasoning=reasoning)
 
-    def _block_start(self, value: dict[str, Any], out: list[ChatEvent]) -> None:
-        block = value["content_block"]
+    def _block_start(self, value: dict[str, Any]) -> list[ChatEvent]:
+        block = _object(value, "content_block")
         kind = block.get("type")
         if kind == "tool_use":
             state = self.choice(0)
@@ -128,13 +130,24 @@ class AnthropicDialect(Dialect):
             }
         elif type(kind) is str and kind in _TEXT_BLOCKS and block.get(_TEXT_BLOCKS[kind]):
             # Blocks start empty; should one not, its text counts as a delta's.
-            text = _string(block, _TEXT_BLOCKS[kind], f"a {kind} block")
-            texts = (text, None) if kind == "text" else (None, text)
-            out.append(self.emit(self.choice(0), value, *texts))
+            key = _TEXT_BLOCKS[kind]
+            text = _string(block, key, f"content_block.{key}")
+            if kind == "text":
+                return [self.delta(self.choice(0), text, value)]
+            return [self.delta(self.choice(0), None, value, reasoning=text)]
+        return []
 
     @staticmethod
     def _block_index(value: dict[str, Any]) -> int:
         index = value.get("index", 0)
         if type(index) is not int:
-            raise TypeError(f"a content block index must be an integer, not {short_repr(index)}")
+            raise shape_error("index", "an integer", index)
         return index
+
+
+def _object(value: dict[str, Any], key: str) -> dict[str, Any]:
+    """``value[key]``, which must be a JSON object."""
+    found = value.get(key)
+    if type(found) is not dict:
+        raise shape_error(key, "an object", found)
+    return found

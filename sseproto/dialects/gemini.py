@@ -16,11 +16,9 @@ from __future__ import annotations
 
 from typing import Any
 
-import orjson
-
 from .._errors import short_repr
 from .._events import ChatEvent, StreamError
-from ._base import Dialect
+from ._base import Dialect, json_text, shape_error
 
 __all__ = ["GeminiDialect", "finish_reason", "gemini_error"]
 
@@ -35,7 +33,7 @@ _REASONS = {
 def finish_reason(reason: Any) -> str:
     """A Gemini ``finishReason`` (or ``blockReason``) in OpenAI's words."""
     if type(reason) is not str:
-        raise TypeError(f"finishReason must be a string, not {short_repr(reason)}")
+        raise shape_error("candidates[].finishReason", "a string", reason)
     return _REASONS.get(reason, reason.lower())
 
 
@@ -63,11 +61,9 @@ class GeminiDialect(Dialect):
         super().__init__()
         self._finished = False  # a finishReason (or a blocked prompt) was seen
 
-    def payload(self, event: str, value: Any, out: list[ChatEvent]) -> None:
+    def payload(self, event: str, value: dict[str, Any]) -> list[ChatEvent]:
         if value.get("error") is not None:
-            out.append(gemini_error(value))
-            self.ended = True
-            return
+            return self.error(value)
         result = self.result
         if value.get("usageMetadata") is not None:
             result.usage = value["usageMetadata"]
@@ -77,36 +73,35 @@ class GeminiDialect(Dialect):
         candidates = value.get("candidates")
         if candidates is None:
             self._maybe_blocked(value)
-            return
+            return []
         if type(candidates) is not list:
-            raise TypeError(f"candidates must be a list, not {short_repr(candidates)}")
-        for position, candidate in enumerate(candidates):
-            out.append(self._candidate(position, candidate, value))
+            raise shape_error("candidates", "an array", candidates)
+        return [self._candidate(position, candidate, value)
+                for position, candidate in enumerate(candidates)]
 
-    def close(self, out: list[ChatEvent]) -> None:
+    def error(self, value: Any) -> list[ChatEvent]:
+        return [gemini_error(value)]
+
+    def close(self) -> list[ChatEvent]:
         """The clean end of the stream: the normal end once a candidate finished."""
-        if not self.ended and self._finished:
-            self.done(out)
-        self.ended = True
+        return self.done() if self._finished else []
 
     # --- internals ------------------------------------------------------------------
 
     def _candidate(self, position: int, candidate: Any, value: dict[str, Any]) -> ChatEvent:
         if type(candidate) is not dict:
-            raise TypeError(f"a candidate must be an object, not {short_repr(candidate)}")
+            raise shape_error("candidates[]", "an object", candidate)
         index = candidate.get("index", position)
         if type(index) is not int:
-            raise TypeError(f"a candidate index must be an integer, not {short_repr(index)}")
+            raise shape_error("candidates[].index", "an integer", index)
         state = self.choice(index)
         content, reasoning, calls = _parts(candidate.get("content"), len(state.tool_calls))
-        for call in calls:
-            state.tool_calls[call["index"]] = {key: call[key] for key in ("id", "type")} | {
-                "function": dict(call["function"])}
         reason = candidate.get("finishReason")
         if reason is not None:
             self.finish(state, finish_reason(reason), value)
             self._finished = True
-        return self.emit(state, value, content, reasoning, tool_calls=calls or None)
+        # The calls are whole, in the fragment shape: merging them adds each once.
+        return self.delta(state, content, value, calls or None, reasoning)
 
     def _maybe_blocked(self, value: dict[str, Any]) -> None:
         """A blocked prompt: candidate 0 ends with ``content_filter`` and no text."""
@@ -121,20 +116,20 @@ def _parts(content: Any, calls_so_far: int) -> tuple[str | None, str | None, lis
     if content is None:
         return None, None, []
     if type(content) is not dict:
-        raise TypeError(f"content must be an object, not {short_repr(content)}")
+        raise shape_error("candidates[].content", "an object", content)
     parts = content.get("parts") or []
     if type(parts) is not list:
-        raise TypeError(f"content.parts must be a list, not {short_repr(parts)}")
+        raise shape_error("candidates[].content.parts", "an array", parts)
     texts: list[str] = []
     thoughts: list[str] = []
     calls: list[dict[str, Any]] = []
     for part in parts:
         if type(part) is not dict:
-            raise TypeError(f"a part must be an object, not {short_repr(part)}")
+            raise shape_error("candidates[].content.parts[]", "an object", part)
         text = part.get("text")
         if text is not None:
             if type(text) is not str:
-                raise TypeError(f"a part's text must be a string, not {short_repr(text)}")
+                raise shape_error("candidates[].content.parts[].text", "a string", text)
             (thoughts if part.get("thought") is True else texts).append(text)
         elif part.get("functionCall") is not None:
             calls.append(_tool_call(part["functionCall"], calls_so_far + len(calls)))
@@ -144,9 +139,11 @@ def _parts(content: Any, calls_so_far: int) -> tuple[str | None, str | None, lis
 def _tool_call(call: Any, index: int) -> dict[str, Any]:
     """A whole ``functionCall`` in the chat-completions shape, ``args`` as JSON text."""
     if type(call) is not dict or type(call.get("name")) is not str:
-        raise TypeError(f"functionCall must be an object with a name, not {short_repr(call)}")
+        raise shape_error("candidates[].content.parts[].functionCall",
+                          "an object with a name", call)
     args = call.get("args")
-    arguments = "" if args is None else orjson.dumps(args).decode()
+    arguments = "" if args is None else json_text(
+        args, "candidates[].content.parts[].functionCall.args")
     return {"index": index, "id": call.get("id"), "type": "function",
             "function": {"name": call["name"], "arguments": arguments}}
 

@@ -15,19 +15,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from .._errors import short_repr
 from .._events import ChatEvent, make_delta
-from ._base import Dialect
+from ._base import Dialect, shape_error
 
 __all__ = ["OpenAIDialect", "content_parts"]
 
 
-def _choice_delta(choice: dict[str, Any]) -> tuple[Any, str | None, str | None, Any]:
+def _choice_delta(choice: dict[str, Any]) -> tuple[str | None, str | None, str | None, Any]:
     """A choice's content, reasoning, refusal and tool-call fragments."""
     delta = choice.get("delta")
     if delta is None:  # legacy completions: choices[].text
         content, reasoning, refusal, tool_calls = choice.get("text"), None, None, None
     else:
+        if type(delta) is not dict:
+            raise shape_error("choices[].delta", "an object", delta)
         content = delta.get("content")
         tool_calls = delta.get("tool_calls")
         reasoning, refusal = _side_texts(delta)
@@ -36,8 +37,7 @@ def _choice_delta(choice: dict[str, Any]) -> tuple[Any, str | None, str | None, 
         if reasoning is None:
             reasoning = parts_reasoning
     elif content is not None and type(content) is not str:
-        raise TypeError("delta content must be a string or a list of parts, not"
-                        f" {type(content).__name__}")
+        raise shape_error("choices[].delta.content", "a string or a list of parts", content)
     return content, reasoning, refusal, tool_calls
 
 
@@ -66,23 +66,23 @@ def content_parts(parts: list[Any]) -> tuple[str | None, str | None]:
     thoughts: list[str] = []
     for part in parts:
         if type(part) is not dict:
-            raise TypeError(f"a content part must be an object, not {short_repr(part)}")
+            raise shape_error("choices[].delta.content[]", "an object", part)
         kind = part.get("type")
         if kind == "text":
-            texts.append(_part_text(part.get("text")))
+            texts.append(_part_text(part.get("text"), "text"))
         elif kind == "thinking":
             thinking = part.get("thinking")
             if type(thinking) is list:
-                thoughts += [_part_text(p.get("text")) for p in thinking
+                thoughts += [_part_text(p.get("text"), "thinking[].text") for p in thinking
                              if type(p) is dict and p.get("type") == "text"]
             else:
-                thoughts.append(_part_text(thinking))
+                thoughts.append(_part_text(thinking, "thinking"))
     return ("".join(texts) if texts else None, "".join(thoughts) if thoughts else None)
 
 
-def _part_text(text: Any) -> str:
+def _part_text(text: Any, key: str) -> str:
     if type(text) is not str:
-        raise TypeError(f"a content part's text must be a string, not {short_repr(text)}")
+        raise shape_error(f"choices[].delta.content[].{key}", "a string", text)
     return text
 
 
@@ -94,12 +94,11 @@ class OpenAIDialect(Dialect):
         kind = value.get("object")
         return "choices" in value or (isinstance(kind, str) and kind.startswith("chat.completion"))
 
-    def payload(self, event: str, value: Any, out: list[ChatEvent]) -> None:
+    def payload(self, event: str, value: dict[str, Any]) -> list[ChatEvent]:
         if event == "ping":
-            return
-        if ("error" in value and value["error"] is not None) or value.get("object") == "error":
-            self.error(value, out)
-            return
+            return []
+        if value.get("error") is not None or value.get("object") == "error":
+            return self.error(value)
         result = self.result
         if "usage" in value and value["usage"] is not None:
             result.usage = value["usage"]
@@ -107,30 +106,35 @@ class OpenAIDialect(Dialect):
             result.id = value.get("id")
             result.model = value.get("model")
         choices = value.get("choices") or ()
-        states = result.choices
-        for choice in choices:
-            index = choice.get("index", 0)
-            if type(index) is not int:
-                raise TypeError(f"a choice index must be an integer, not {short_repr(index)}")
-            state = states.get(index) or self.choice(index)
-            content, reasoning, refusal, tool_calls = _choice_delta(choice)
-            if content:
-                state.pieces.append(content)
-            if reasoning:
-                state.reasoning_pieces.append(reasoning)
-            if refusal:
-                state.refusal_pieces.append(refusal)
-            if tool_calls:
-                state.add_tool_calls(tool_calls)
-            reason = choice.get("finish_reason")
-            if reason is not None:
-                state.finish_reason = reason
-                state.chunk = value
-            elif state.finish_reason is None:
-                state.chunk = value
-            out.append(make_delta(index, content, reasoning, refusal, tool_calls, value))
-            if "generated_text" in choice and choice["generated_text"] is not None:
-                state.generated_text = choice["generated_text"]
-            logprobs = choice.get("logprobs")
-            if logprobs is not None:
-                state.logprobs.append(logprobs)
+        if type(choices) is not list and choices != ():
+            raise shape_error("choices", "an array", choices)
+        return [self._choice(choice, value) for choice in choices]
+
+    def _choice(self, choice: Any, value: dict[str, Any]) -> ChatEvent:
+        if type(choice) is not dict:
+            raise shape_error("choices[]", "an object", choice)
+        index = choice.get("index", 0)
+        if type(index) is not int:
+            raise shape_error("choices[].index", "an integer", index)
+        state = self.result.choices.get(index) or self.choice(index)
+        content, reasoning, refusal, tool_calls = _choice_delta(choice)
+        if content:
+            state.pieces.append(content)
+        if reasoning:
+            state.reasoning_pieces.append(reasoning)
+        if refusal:
+            state.refusal_pieces.append(refusal)
+        if tool_calls:
+            state.add_tool_calls(tool_calls)
+        reason = choice.get("finish_reason")
+        if reason is not None:
+            state.finish_reason = reason
+            state.chunk = value
+        elif state.finish_reason is None:
+            state.chunk = value
+        if "generated_text" in choice and choice["generated_text"] is not None:
+            state.generated_text = choice["generated_text"]
+        logprobs = choice.get("logprobs")
+        if logprobs is not None:
+            state.logprobs.append(logprobs)
+        return make_delta(index, content, reasoning, refusal, tool_calls, value)

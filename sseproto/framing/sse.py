@@ -1,0 +1,243 @@
+"""SSE frame recovery, the fast path: decoded lines to JSON payloads, conforming or not.
+
+The rules are :mod:`sseproto.framing._sse_rules`'s, line by line.  This
+module only makes the common cases cheap, giving exactly the frames, state
+and counts the rules would:
+
+- A run of conforming frames (``data: {...}``, then an empty line) is
+  parsed frame by frame with no per-line bookkeeping.
+- On any other line that starts a frame outside one, the whole candidate up
+  to the next ``data:`` line or empty line is handed to ``orjson.loads``.
+  When that parses, the rules would have ended the frame at exactly the same
+  line (a valid JSON value returns to nesting zero only at its last
+  bracket), so the result is identical; only on failure do the lines go
+  through the rules.  Searches remember how far they looked, so no text is
+  scanned twice.
+- A candidate cut by the end of the read is deferred once to the next
+  block, which most likely completes it.
+
+It works on the line splitter's LF-normalised *bytes*: ``orjson`` parses
+bytes directly, so a conforming frame is never decoded to ``str`` and
+encoded back.  When a payload does not parse as bytes (invalid UTF-8, say),
+it is decoded with U+FFFD replacement, exactly as the SSE layer decodes, and
+parsed again, so the result is the one the decoded lines would give.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator, Iterable, Iterator
+
+import orjson
+
+from .._errors import LimitExceeded
+from .._limits import Limits
+from .._lines import LineSplitter
+from ._base import Frame, Mark
+from ._sse_rules import SSELineRules
+
+__all__ = ["SSEFramer"]
+
+_loads = orjson.loads
+_JSONError = orjson.JSONDecodeError
+
+
+class SSEFramer(SSELineRules):
+    """SSE (conforming or not) to JSON frames; see the module docstring.
+
+    ``on_malformed`` is ``"raise"`` (a :class:`~sseproto.RemoteProtocolError`
+    naming the byte offset and the text) or ``"skip"`` (the frame is
+    dropped and counted).
+    """
+
+    __slots__ = ("_deferred", "_deferred_raw", "_deferred_start", "_retrying")
+
+    def __init__(self, limits: Limits, on_malformed: str = "raise",
+                 lines: LineSplitter | None = None) -> None:
+        super().__init__(limits, on_malformed, lines)
+        # An incomplete frame at the end of one block waits for the next block
+        # once (see _frames), with the raw bytes behind it for error offsets.
+        self._deferred = b""
+        self._deferred_raw = b""
+        self._deferred_start = 0
+        self._retrying = False
+
+    def feed(self, data: bytes) -> Iterable[Frame]:
+        if self._ended:
+            return ()
+        return super().feed(data)
+
+    def _frames(self, text: bytes, final: bool) -> Iterator[Frame]:
+        """The frames completed by ``text`` (LF-terminated lines).
+
+        ``final`` (at close) means no more lines will come, so nothing is deferred.
+        """
+        text = self._take_deferred(text)
+        pos = 0
+        end = len(text)
+        next_data = next_blank = -1  # cached search results, never searched twice
+        largest = self.max_event_size + 1
+        while pos < end:
+            if self._pieces is None:
+                byte = text[pos]
+                if byte == 10:  # an empty line ends the block
+                    self._blank_seen = True
+                    self._event = ""
+                    pos += 1
+                    continue
+                if byte == 100 and self._blank_seen and not self._event:
+                    after = yield from self._conforming(text, pos, end, largest)
+                    if after != pos:
+                        pos = after
+                        self._retrying = False
+                        continue
+                if byte == 100 and (text.startswith(b"data: {", pos)
+                                    or text.startswith(b"data:{", pos)):
+                    start = pos + 6 if text[pos + 5] == 32 else pos + 5
+                    # The candidate runs to the next empty line or data: line.
+                    # Most often that is the end of this very line.
+                    stop = text.index(b"\n", start) + 1
+                    single = (stop == end or text[stop] == 10
+                              or text.startswith(b"data:", stop))
+                    if not single:
+                        if next_data < start:
+                            next_data = text.find(b"\ndata:", start)
+                            if next_data < 0:
+                                next_data = end
+                        if next_blank < start:
+                            next_blank = text.find(b"\n\n", start)
+                            if next_blank < 0:
+                                next_blank = end
+                        stop = next_data if next_data < next_blank else next_blank
+                        stop = stop + 1 if stop < end else end
+                    if stop - start <= largest:
+                        frame = self._candidate(text, start, stop, single)
+                        if frame is not None:
+                            yield frame
+                            pos = stop
+                            continue
+                        if stop == end and pos and not self._retrying and not final:
+                            self._defer(text, pos)
+                            return
+            newline = text.index(b"\n", pos)
+            for frame in self._line(text, pos, newline):
+                yield frame
+                if self._ended:
+                    return
+            pos = newline + 1
+        yield from self._before_line_error(final)
+
+    def _candidate(self, text: bytes, start: int, stop: int, single: bool) -> Frame | None:
+        """The frame of the candidate ``text[start:stop]`` if it parses as a whole, else None."""
+        # The candidate must end its last line with the closing brace: then
+        # the line rules end the frame there too.
+        if text[stop - 2] != 125:
+            return None
+        try:
+            value = _loads(text[start:stop])
+        except _JSONError:
+            return None
+        if not (single and self._blank_seen):
+            self._count_repairs(text, start, stop)
+        self._retrying = self._blank_seen = False
+        event = self._event
+        if event:
+            self._event = ""
+        return event, value
+
+    def _conforming(self, text: bytes, pos: int, end: int,
+                    largest: int) -> Generator[Frame, None, int]:
+        """Take a run of conforming frames (``data: {...}`` + an empty line) at ``pos``.
+
+        The general loop gives the same frames, state and counts for them;
+        this only skips its per-line bookkeeping.  Returns where the run
+        ended (``pos`` itself when there was none).
+        """
+        while text.startswith(b"data: {", pos):
+            newline = text.find(b"\n", pos + 6)
+            if (newline < 0 or newline + 1 >= end or text[newline + 1] != 10
+                    or text[newline - 1] != 125 or newline - pos - 5 > largest):
+                break
+            try:
+                value = _loads(text[pos + 6 : newline + 1])
+            except _JSONError:
+                break
+            pos = newline + 2
+            yield "", value
+        return pos
+
+    def _before_line_error(self, final: bool) -> Iterator[Frame]:
+        """After the lines before one over the limit: read what is held back, then raise."""
+        error = self._lines.error
+        if error is not None and not final:
+            yield from self._flush_then_raise(error)
+
+    def _flush_then_raise(self, error: LimitExceeded) -> Iterator[Frame]:
+        """No line after the long one will be read, so a frame held back for the next
+        block is read now: it may end the stream before the error."""
+        if self._deferred:
+            for frame in self._frames(b"", True):
+                yield frame
+                if self._ended:
+                    return
+        raise error
+
+    def _take_deferred(self, text: bytes) -> bytes:
+        region = self._lines.region
+        if self._deferred:
+            text = self._deferred + text
+            raw, start = self._deferred_raw, self._deferred_start
+            # Only an LF paired with a CR that ended the last block lies between.
+            gap = b"\n" * (region[1] - start - len(raw))
+            region = (raw + gap + region[0], start)
+            self._deferred = self._deferred_raw = b""
+            self._retrying = True
+        self._region = region
+        return text
+
+    def _count_repairs(self, text: bytes, start: int, stop: int) -> None:
+        if not self._blank_seen:
+            self._missing_blank += 1
+        lines = text.count(b"\n", start, stop - 1)
+        if lines:
+            self._pretty += 1
+            self._unprefixed_total += lines
+
+    def _defer(self, text: bytes, pos: int) -> None:
+        """Keep the incomplete frame at ``pos`` (the block's last) for the next block.
+
+        It is most likely a frame cut by the read boundary, which the next
+        block completes, and the fast path is much cheaper than the line rules.
+        It is deferred once only, so nothing is scanned more than twice.
+        """
+        self._deferred = bytes(text[pos:])
+        offset = Mark(text, pos, self._region).offset()
+        raw, raw_start = self._region
+        self._deferred_raw = bytes(raw[offset - raw_start :])
+        self._deferred_start = offset
+
+    def _close(self, tail: bytes) -> Iterator[Frame]:
+        """End of stream.  ``tail`` is the unterminated last line, if any.
+
+        A complete frame in the unterminated last block (including a last line
+        without its line break) is used, and counted as a repair: a conforming
+        stream ends every block with an empty line.  An open, incomplete frame
+        is dropped and counted.
+        """
+        if self._ended:
+            return
+        if self._deferred:
+            # Complete lines held back for a next block that never came: read
+            # them as that block would have, before the tail, so that a frame
+            # which stops the stream there counts as it does in any other split.
+            for frame in self._frames(b"", True):
+                yield frame
+                if self._ended:
+                    return
+        # The tail is one line: its frames (two at most) are taken at once, so
+        # the end-of-stream counts below happen even when one of them ends it.
+        frames = list(self._frames(tail + b"\n", True)) if tail else []
+        if not self._ended:
+            frames += self._end_open_frame()
+        if not self._blank_seen:
+            self._counts.add("unterminated_last_frame")
+        yield from frames
