@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sseproto import IncompleteStream, LimitExceeded, LocalProtocolError, RemoteProtocolError
-from sseproto._eventstream import (
+from sseproto.framing.eventstream import (
     EventStreamFramer,
     EventStreamMessage,
     HeaderType,

@@ -27,6 +27,7 @@ from collections.abc import Callable
 from .._events import StreamError
 from ._base import ChatResult, ChoiceState, Dialect, ShapeError, error_event, shape_error
 from .anthropic import AnthropicDialect
+from .bedrock import BedrockDialect
 from .gemini import GeminiDialect, gemini_error
 from .ollama import OllamaDialect
 from .openai import OpenAIDialect
@@ -98,7 +99,7 @@ def candidates(framing: str | None = None) -> list[tuple[str, DialectFactory, ty
 
 
 for _cls in (OpenAIDialect, TGIDialect, AnthropicDialect, ResponsesDialect, OllamaDialect,
-             GeminiDialect):
+             GeminiDialect, BedrockDialect):
     register_dialect(_cls.name, _cls)
 
 
