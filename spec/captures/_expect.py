@@ -24,6 +24,7 @@ dialect's words), ``usage`` (the dialect's usage object, as sent or merged),
 
 from __future__ import annotations
 
+import copy
 import json
 import sys
 from importlib.metadata import version
@@ -250,7 +251,9 @@ def expect_gemini(body: bytes) -> dict[str, Any]:
     fields: dict[str, Any] = {}
     for raw in response._iter_response_stream():
         value = json.loads(raw)
-        chunk = types.GenerateContentResponse._from_response(response=dict(value), kwargs={})
+        # _from_response drops the fields this SDK version does not know, in place
+        chunk = types.GenerateContentResponse._from_response(response=copy.deepcopy(value),
+                                                             kwargs={})
         if "usageMetadata" in value:
             fields["usage"] = value["usageMetadata"]
         for candidate in chunk.candidates or []:
