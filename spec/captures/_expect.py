@@ -93,19 +93,23 @@ def expect_openai(body: bytes) -> dict[str, Any]:
     events = SSEDecoder().iter_bytes(iter([body]))
     saw_done = any(sse.data.startswith("[DONE]") for sse in events)
     done = error is None and (saw_done or _unterminated_done(body))
-    snapshot = state.current_completion_snapshot if chunks else None
     fields: dict[str, Any] = {"usage": usage, "error": error, "done": done,
                               "reasoning": joined(reasoning)}
-    if snapshot is not None and snapshot.choices:
-        choice = snapshot.choices[0]
-        message = choice.message
-        fields.update(text=message.content or "", refusal=message.refusal or None,
-                      finish_reason=choice.finish_reason)
-        if message.tool_calls:
-            fields["tool_calls"] = [
-                {"id": call.id, "name": call.function.name,
-                 "arguments": call.function.arguments} for call in message.tool_calls]
+    if chunks:
+        fields.update(_openai_message(state.current_completion_snapshot))
     return result("openai", "openai", **fields)
+
+
+def _openai_message(snapshot: Any) -> dict[str, Any]:
+    """Choice 0 of the SDK's accumulated completion: text, refusal, finish, tool calls."""
+    if not snapshot.choices:
+        return {}
+    choice = snapshot.choices[0]
+    message = choice.message
+    calls = [{"id": call.id, "name": call.function.name, "arguments": call.function.arguments}
+             for call in message.tool_calls or []]
+    return {"text": message.content or "", "refusal": message.refusal or None,
+            "finish_reason": choice.finish_reason, "tool_calls": calls or None}
 
 
 def _unterminated_done(body: bytes) -> bool:
