@@ -99,11 +99,10 @@ def load_sseproto(instrument: bool = False) -> None:
         import atheris
 
         with atheris.instrument_imports(include=["sseproto"]):
-            import sseproto.framing
-
             import sseproto as module
             import sseproto._chat
             import sseproto.dialects
+            import sseproto.framing
     else:
         import sseproto as module
     sseproto = module

@@ -129,9 +129,17 @@ class ChatStreamDecoder(DecoderShell[ChatEvent]):
         frames = framer.feed(data) if framer is not None else self._sniff(data)
         if frames and self._run(frames, out):
             self._end()
+            if self.done and isinstance(self._framer, SSEFramer):
+                self._framer.watch_end()
+
+    def _after_end(self, data: bytes) -> None:
+        if isinstance(self._framer, SSEFramer):
+            self._framer.after_end(data)
 
     def _close(self, out: list[ChatEvent], ended: bool) -> None:
         if ended:
+            if isinstance(self._framer, SSEFramer):
+                self._framer.end_of_input()  # an end marker without its empty line
             return
         framer = self._framer
         frames = framer.close() if framer is not None else self._sniff_close()

@@ -65,6 +65,8 @@ class DecoderShell(Generic[T]):
     def feed(self, data: bytes) -> list[T]:
         """Feed the next bytes of the stream (split anywhere); return the events they complete."""
         if self._state is not _OPEN:
+            if self._state is _ENDED:
+                self._after_end(data)
             return self._not_open()
         if len(data) > WINDOW or type(data) is not bytes:
             return self._in_windows(bytes(data))
@@ -98,6 +100,9 @@ class DecoderShell(Generic[T]):
     def _close(self, out: list[T], ended: bool) -> None:
         raise NotImplementedError
 
+    def _after_end(self, data: bytes) -> None:
+        """Bytes fed after the stream ended; they produce nothing (a subclass may look)."""
+
     def _end(self) -> None:
         """The stream's protocol ended it: ignore further input."""
         self._state = _ENDED
@@ -108,6 +113,8 @@ class DecoderShell(Generic[T]):
             for start in range(0, len(data), WINDOW):
                 self._feed(data[start : start + WINDOW], out)
                 if self._state is not _OPEN:
+                    if self._state is _ENDED:
+                        self._after_end(data[start + WINDOW :])
                     break  # ended: the rest is ignored
         except ProtocolError as exc:
             self._fail(exc, out)

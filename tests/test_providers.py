@@ -9,8 +9,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sseproto import Delta, Final
+from sseproto import ChatStreamDecoder, Delta, Done, Final
+from sseproto.check import check
 from sseproto.dialects import ShapeError
+from sseproto.transcript import Transcript
 from tests.chat_helpers import decode_chat
 from tests.helpers import bytewise, split_at
 
@@ -220,3 +222,56 @@ def test_joined_texts_do_not_depend_on_the_split(pieces: list[tuple[str, str]],
     refusal = "".join(t for k, t in pieces if k == "refusal")
     assert (final.generated_text, final.reasoning, final.refusal) == (
         content, reasoning or None, refusal or None)
+
+
+# --- an end marker without its empty line ---------------------------------------------------
+
+STOPPED = sse(chunk({"content": "a"}, "stop"), end=b"")
+
+
+@pytest.mark.parametrize(("tail", "unterminated"), [
+    (b"data: [DONE]\n", True), (b"data: [DONE]", True), (b"data: [DONE]\r\n", True),
+    (b"data: [DONE]\n\n", False), (b"data: [DONE]\r\n\r\n", False),
+    (b"data: [DONE]\n: keep-alive\n\n", False), (b"data: [DONE]\n: keep-alive\n", True),
+    (b"data: [DONE]\ngarbage after the end", True),
+])
+def test_an_end_marker_without_its_empty_line_is_counted(tail: bytes, unterminated: bool) -> None:
+    events, chat = every_split(STOPPED + tail)
+    assert chat.done and isinstance(events[-1], Done)
+    assert chat.repairs["unterminated_last_frame"] == int(unterminated)
+
+
+def test_anthropic_message_stop_without_its_empty_line() -> None:
+    data = anthropic(START, {"type": "message_delta", "delta": {"stop_reason": "end_turn"},
+                             "usage": {"output_tokens": 1}}, {"type": "message_stop"})
+    _, chat = every_split(data[:-1])
+    assert chat.done and chat.repairs["unterminated_last_frame"] == 1
+    _, chat = every_split(data)
+    assert chat.done and chat.repairs["unterminated_last_frame"] == 0
+
+
+def test_after_the_end_only_an_empty_line_is_looked_for() -> None:
+    chat = ChatStreamDecoder(max_line_size=200)
+    assert isinstance(chat.feed(STOPPED + b"data: [DONE]\n")[-1], Done)
+    assert chat.feed(b"x" * 1000 + b"\n\n") == []  # a line over the limit: ignored, no error
+    assert chat.close() == [] and chat.repairs["unterminated_last_frame"] == 0
+
+
+@pytest.mark.parametrize(("body", "name", "wording"), [
+    (STOPPED + b"data: [DONE]\n", "x.sse", "no empty line after it"),
+    (b'{"model":"m","message":{"content":"a"},"done":true}', "x.ndjson",
+     "no line break after it"),
+])
+def test_check_reports_it_in_the_framing_s_words(body: bytes, name: str, wording: str) -> None:
+    report = check(Transcript(chunks=[(0.0, body)], source="raw"))
+    [finding] = [f for f in report.findings if f.code == "unterminated-last-frame"]
+    assert finding.severity == "warning" and wording in finding.message
+    assert report.conforming
+
+
+def test_check_names_the_field_of_a_valid_json_frame_of_another_shape() -> None:
+    body = sse(chunk({"content": {"x": 1}}, "stop"))
+    report = check(Transcript(chunks=[(0.0, body)], source="raw"))
+    [finding] = [f for f in report.findings if f.code == "unexpected-shape"]
+    assert "choices[].delta.content" in finding.message and not report.conforming
+    assert not any("not usable JSON" in f.message for f in report.findings)

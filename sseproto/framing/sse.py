@@ -29,7 +29,7 @@ from collections.abc import Generator, Iterable, Iterator
 
 import orjson
 
-from .._errors import LimitExceeded
+from .._errors import LimitExceeded, ProtocolError
 from .._limits import Limits
 from .._lines import LineSplitter
 from ._base import Frame, Mark
@@ -41,6 +41,11 @@ _loads = orjson.loads
 _JSONError = orjson.JSONDecodeError
 
 
+def _has_empty_line(text: bytes) -> bool:
+    """Do complete LF-ended ``text`` lines (from a line start) include an empty one?"""
+    return text[:1] == b"\n" or b"\n\n" in text
+
+
 class SSEFramer(SSELineRules):
     """SSE (conforming or not) to JSON frames; see the module docstring.
 
@@ -49,7 +54,8 @@ class SSEFramer(SSELineRules):
     dropped and counted).
     """
 
-    __slots__ = ("_deferred", "_deferred_raw", "_deferred_start", "_retrying")
+    __slots__ = ("_after_pos", "_after_text", "_deferred", "_deferred_raw", "_deferred_start",
+                 "_end_open", "_retrying")
 
     def __init__(self, limits: Limits, on_malformed: str = "raise",
                  lines: LineSplitter | None = None) -> None:
@@ -60,6 +66,12 @@ class SSEFramer(SSELineRules):
         self._deferred_raw = b""
         self._deferred_start = 0
         self._retrying = False
+        # Where the last frame yielded ended in the text being read (-1: at an
+        # empty line), so that a stream ended by that frame can be checked for
+        # the empty line that should follow it (see watch_end).
+        self._after_text = b""
+        self._after_pos = -1
+        self._end_open = False  # the stream ended and its last block has no empty line yet
 
     def feed(self, data: bytes) -> Iterable[Frame]:
         if self._ended:
@@ -71,7 +83,7 @@ class SSEFramer(SSELineRules):
 
         ``final`` (at close) means no more lines will come, so nothing is deferred.
         """
-        text = self._take_deferred(text)
+        text = self._after_text = self._take_deferred(text)
         pos = 0
         end = len(text)
         next_data = next_blank = -1  # cached search results, never searched twice
@@ -112,6 +124,7 @@ class SSEFramer(SSELineRules):
                     if stop - start <= largest:
                         frame = self._candidate(text, start, stop, single)
                         if frame is not None:
+                            self._after_pos = stop
                             yield frame
                             pos = stop
                             continue
@@ -120,6 +133,7 @@ class SSEFramer(SSELineRules):
                             return
             newline = text.index(b"\n", pos)
             for frame in self._line(text, pos, newline):
+                self._after_pos = newline + 1
                 yield frame
                 if self._ended:
                     return
@@ -152,6 +166,7 @@ class SSEFramer(SSELineRules):
         this only skips its per-line bookkeeping.  Returns where the run
         ended (``pos`` itself when there was none).
         """
+        self._after_pos = -1  # each of these frames is followed by its empty line
         while text.startswith(b"data: {", pos):
             newline = text.find(b"\n", pos + 6)
             if (newline < 0 or newline + 1 >= end or text[newline + 1] != 10
@@ -164,6 +179,36 @@ class SSEFramer(SSELineRules):
             pos = newline + 2
             yield "", value
         return pos
+
+    # --- after the end: the end marker's empty line (DESIGN, "Recovery framing") ------
+
+    def watch_end(self) -> None:
+        """The frame yielded last ended the stream: watch for its block's empty line.
+
+        A strict parser dispatches a block only at an empty line, so an end
+        marker (``data: [DONE]``, a ``message_stop`` event) that the stream
+        never follows with one is never seen by it.  The lines after the end
+        are looked at only until an empty line shows up.
+        """
+        rest = self._after_text[self._after_pos :] if self._after_pos >= 0 else b"\n"
+        self._end_open = not _has_empty_line(rest)
+
+    def after_end(self, data: bytes) -> None:
+        """Bytes after the end of the stream: ignored, but for an empty line."""
+        if self._end_open:
+            try:
+                text = self._lines.feed(data)
+            except ProtocolError:  # a line over the limit after the end: stop looking
+                self._end_open = False
+                return
+            if _has_empty_line(text) or self._lines.error is not None:
+                self._end_open = False  # (a line over the limit: stop looking)
+
+    def end_of_input(self) -> None:
+        """The input ended after the end of the stream: count a missing empty line."""
+        if self._end_open:
+            self._end_open = False
+            self._counts.add("unterminated_last_frame")
 
     def _before_line_error(self, final: bool) -> Iterator[Frame]:
         """After the lines before one over the limit: read what is held back, then raise."""
