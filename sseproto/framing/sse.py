@@ -191,7 +191,8 @@ class SSEFramer(SSELineRules):
         are looked at only until an empty line shows up.
         """
         rest = self._after_text[self._after_pos :] if self._after_pos >= 0 else b"\n"
-        self._end_open = not _has_empty_line(rest)
+        # A line over the limit after the end stops the looking, as in after_end.
+        self._end_open = not _has_empty_line(rest) and self._lines.error is None
 
     def after_end(self, data: bytes) -> None:
         """Bytes after the end of the stream: ignored, but for an empty line."""
