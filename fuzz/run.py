@@ -19,15 +19,18 @@ The exit code is 1 when anything failed.
 from __future__ import annotations
 
 import argparse
+import base64
 import contextlib
 import hashlib
 import json
 import os
 import random
 import signal
+import struct
 import sys
 import time
 import traceback
+import zlib
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -71,6 +74,20 @@ CHAT_CONFIGS: list[tuple[str, dict[str, Any]]] = [
                              "on_malformed": "skip"}),
 ]
 
+#: The provider dialects (Gemini, Bedrock's binary event stream, reasoning and
+#: refusals, Mistral's content parts): target ``providers`` (also in ``all``).
+PROVIDER_CONFIGS: list[tuple[str, dict[str, Any]]] = [
+    ("prov-auto", {}),
+    ("prov-auto-skip", {"on_malformed": "skip"}),
+    ("prov-gemini", {"dialect": "gemini"}),
+    ("prov-gemini-skip", {"dialect": "gemini", "on_malformed": "skip"}),
+    ("prov-bedrock", {"dialect": "bedrock"}),
+    ("prov-bedrock-skip", {"dialect": "bedrock", "on_malformed": "skip"}),
+    ("prov-bedrock-200", {"dialect": "bedrock", "max_event_size": 200}),
+    ("prov-anthropic-skip", {"dialect": "anthropic", "on_malformed": "skip"}),
+    ("prov-openai-skip", {"dialect": "openai", "on_malformed": "skip"}),
+]
+
 #: Inputs shorter than this are also fed one byte at a time (every config).
 BYTEWISE_ALL = 1024
 #: Inputs shorter than this are fed one byte at a time for a few configs.
@@ -89,6 +106,8 @@ def configs_for(target: str) -> list[tuple[str, str, dict[str, Any]]]:
         out += [("sse", name, kw) for name, kw in SSE_CONFIGS]
     if target in ("chat", "all"):
         out += [("chat", name, kw) for name, kw in CHAT_CONFIGS]
+    if target in ("providers", "all"):
+        out += [("chat", name, kw) for name, kw in PROVIDER_CONFIGS]
     return out
 
 
@@ -170,9 +189,11 @@ def chat_outcome(pieces: Sequence[bytes], kwargs: dict[str, Any], strict: bool =
     summary: list[Any] = []
     for ev in events:
         if isinstance(ev, sseproto.Delta):
-            summary.append(("delta", ev.index, ev.content, ev.tool_calls))
+            summary.append(("delta", ev.index, ev.content, ev.reasoning, ev.refusal,
+                            ev.tool_calls))
         elif isinstance(ev, sseproto.Final):
-            summary.append(("final", ev.index, ev.generated_text, ev.finish_reason, ev.usage))
+            summary.append(("final", ev.index, ev.generated_text, ev.reasoning, ev.refusal,
+                            ev.finish_reason, ev.usage, ev.tool_calls))
         elif isinstance(ev, sseproto.Done):
             summary.append(("done",))
         elif isinstance(ev, sseproto.StreamError):
@@ -528,8 +549,11 @@ def seed_corpus(rng: random.Random, hypothesis_examples: int = 150) -> list[byte
                     corpus.append(bytes.fromhex(vector["input_hex"]))
     for path in sorted((ROOT / "spec" / "samples").glob("*.sse")):
         corpus.append(path.read_bytes())
+    for pattern in ("*.sse", "*.ndjson", "*.eventstream"):  # real provider streams
+        corpus += [path.read_bytes() for path in sorted((ROOT / "spec" / "captures").glob(pattern))]
     corpus += hypothesis_streams(rng.randrange(2**32), hypothesis_examples)
     corpus += [generate_chat_stream(rng) for _ in range(300)]
+    corpus += [generate_provider_stream(rng) for _ in range(300)]
     return [item for item in corpus if len(item) <= MAX_CORPUS_INPUT]
 
 
@@ -718,6 +742,151 @@ def generate_chat_stream(rng: random.Random) -> bytes:
     return (prefix + text).encode("utf-8", "surrogatepass")
 
 
+# --- provider streams: Gemini, Bedrock (binary), reasoning and refusals --------------------
+
+PROVIDER_KEYS = ["candidates", "content", "parts", "text", "thought", "finishReason", "index",
+                 "usageMetadata", "promptFeedback", "blockReason", "functionCall", "args", "name",
+                 "error", "status", "code", "message", "reasoning_content", "reasoning",
+                 "refusal", "thinking", "type", "delta", "contentBlockIndex", "toolUse", "input",
+                 "reasoningContent", "stopReason", "usage", "start", "toolUseId", "bytes"]
+
+
+def es_prelude(total: int, headers: int) -> bytes:
+    head = struct.pack("!II", total, headers)
+    return head + struct.pack("!I", zlib.crc32(head))
+
+
+def es_message(headers: bytes, payload: bytes) -> bytes:
+    """An AWS event-stream message around raw header bytes, with both CRCs right."""
+    body = es_prelude(16 + len(headers) + len(payload), len(headers)) + headers + payload
+    return body + struct.pack("!I", zlib.crc32(body))
+
+
+def es_header(name: str, value: str) -> bytes:
+    raw_name, raw = name.encode(), value.encode()
+    return bytes([len(raw_name)]) + raw_name + b"\x07" + struct.pack("!H", len(raw)) + raw
+
+
+def es_event(kind: str, payload: bytes, message_type: str = "event") -> bytes:
+    name = ":exception-type" if message_type == "exception" else ":event-type"
+    return es_message(es_header(name, kind) + es_header(":message-type", message_type)
+                      + es_header(":content-type", "application/json"), payload)
+
+
+def gemini_response(rng: random.Random) -> dict[str, Any]:
+    parts: list[Any] = []
+    for _ in range(rng.randint(0, 3)):
+        roll = rng.random()
+        if roll < 0.6:
+            part: dict[str, Any] = {"text": rng.choice([*TRICKY_TEXT, "Hi", "x" * 20])}
+            if rng.random() < 0.3:
+                part["thought"] = rng.choice([True, True, False, "yes"])
+            parts.append(part)
+        elif roll < 0.8:
+            parts.append({"functionCall": {"name": rng.choice(["f", "get"]),
+                                           "args": rand_value(rng)}})
+        else:
+            parts.append({"thoughtSignature": "CiQB"})
+    candidate: dict[str, Any] = {"content": {"parts": parts, "role": "model"}}
+    if rng.random() < 0.7:
+        candidate["index"] = rng.choice([0, 0, 0, 1])
+    if rng.random() < 0.3:
+        candidate["finishReason"] = rng.choice(["STOP", "MAX_TOKENS", "SAFETY", "OTHER"])
+    value: dict[str, Any] = {"candidates": [candidate]}
+    if rng.random() < 0.5:
+        value["usageMetadata"] = {"promptTokenCount": 3, "totalTokenCount": 5}
+    if rng.random() < 0.05:
+        value = rng.choice([{"promptFeedback": {"blockReason": "SAFETY"}},
+                            {"error": {"code": 429, "message": "slow", "status": "EXHAUSTED"}}])
+    return value
+
+
+def converse_events(rng: random.Random) -> list[tuple[str, dict[str, Any]]]:
+    events: list[tuple[str, dict[str, Any]]] = [("messageStart", {"role": "assistant"})]
+    for _ in range(rng.randint(0, 5)):
+        roll = rng.random()
+        delta: dict[str, Any] = (
+            {"text": rng.choice([*TRICKY_TEXT, "Hi"])} if roll < 0.5 else
+            {"reasoningContent": {"text": "hmm"}} if roll < 0.7 else
+            {"toolUse": {"input": rng.choice(['{"a', '": 1}', ""])}})
+        if roll > 0.9:
+            events.append(("contentBlockStart", {"contentBlockIndex": 1, "start": {
+                "toolUse": {"toolUseId": "t1", "name": "f"}}}))
+        events.append(("contentBlockDelta", {"contentBlockIndex": rng.choice([0, 1]),
+                                             "delta": delta}))
+    if rng.random() < 0.8:
+        events.append(("messageStop", {"stopReason": rng.choice(["end_turn", "tool_use"])}))
+    if rng.random() < 0.8:
+        events.append(("metadata", {"usage": {"inputTokens": 1, "outputTokens": 2}}))
+    return events
+
+
+def generate_bedrock_stream(rng: random.Random) -> bytes:
+    """ConverseStream or InvokeModelWithResponseStream messages, CRCs right, payloads odd."""
+    events: list[tuple[str, Any]] = list(converse_events(rng))
+    if rng.random() < 0.3:  # invoke: the model's JSON (Anthropic, OpenAI, Nova) in base64
+        inner = rng.choice([
+            [{"type": "message_start", "message": {"usage": {"input_tokens": 1}}},
+             {"type": "content_block_delta", "index": 0,
+              "delta": {"type": "text_delta", "text": "Hi"}},
+             {"type": "message_stop"}],
+            [openai_chunk(rng) for _ in range(3)],
+            [{kind: body} for kind, body in events],
+        ])
+        events = [("chunk", {"bytes": base64.b64encode(json.dumps(value).encode()).decode()})
+                  for value in inner]
+    for _ in range(rng.choice([0, 0, 1, 2])):
+        if events:
+            at = rng.randrange(len(events))
+            events[at] = (events[at][0], perturb(rng, events[at][1]))
+    parts = []
+    for kind, body in events:
+        payload = dumps(rng, body, pretty=False).encode("utf-8", "surrogatepass")
+        if rng.random() < 0.05:
+            parts.append(es_event("throttlingException", b'{"message":"slow down"}',
+                                  "exception"))
+        if rng.random() < 0.05:  # a header of random bytes (still inside a valid frame)
+            parts.append(es_message(bytes(rng.randrange(256) for _ in range(rng.randint(1, 9))),
+                                    payload))
+            continue
+        parts.append(es_event(kind, payload))
+    data = b"".join(parts)
+    if rng.random() < 0.1:
+        data = data[: rng.randint(0, len(data))]
+    return data
+
+
+def generate_provider_stream(rng: random.Random) -> bytes:
+    """Gemini SSE, a Bedrock event stream, or OpenAI/Anthropic with reasoning and refusals."""
+    roll = rng.random()
+    if roll < 0.4:
+        return generate_bedrock_stream(rng)
+    if roll < 0.7:
+        payloads: list[Any] = [gemini_response(rng) for _ in range(rng.randint(0, 6))]
+        eol = rng.choice(["\r\n", "\n"])
+    else:
+        payloads = []
+        for _ in range(rng.randint(0, 6)):
+            chunk = openai_chunk(rng)
+            if chunk["choices"]:
+                delta = chunk["choices"][0]["delta"]
+                key = rng.choice(["reasoning_content", "reasoning", "refusal", "content"])
+                delta[key] = rng.choice([
+                    "why", None, 3, [{"type": "text", "text": "a"}],
+                    [{"type": "thinking", "thinking": [{"type": "text", "text": "t"}]}],
+                    [{"type": "thinking", "thinking": "t"}, {"type": "image_url"}]])
+            payloads.append(chunk)
+        eol = "\n"
+    for _ in range(rng.choice([0, 0, 1, 2])):
+        if payloads:
+            at = rng.randrange(len(payloads))
+            payloads[at] = perturb(rng, payloads[at])
+    text = "".join(f"data: {dumps(rng, p, pretty=False)}{eol}{eol}" for p in payloads)
+    if roll >= 0.7 and rng.random() < 0.8:
+        text += rng.choice(["data: [DONE]\n\n", "data: [DONE]\n"])
+    return text.encode("utf-8", "surrogatepass")
+
+
 # --- mutation -----------------------------------------------------------------------
 
 TOKENS = [
@@ -730,6 +899,10 @@ TOKENS = [
     b'"delta":', b'"content":', b'"tool_calls":[{"index":"x"}]', b'"error":', b'"token":',
     b'"generated_text":', b'"finish_reason":"stop"', b'"usage":', b'{"choices":[]}',
     b'{"error":{"message":"x"}}', b'"object":"error"', b'"special":true', b'"details":',
+    b'"candidates":[', b'"parts":[{"text":', b'"thought":true', b'"finishReason":"STOP"',
+    b'"reasoning_content":', b'"refusal":', b'"content":[{"type":"thinking","thinking":',
+    b"\x00\x00\x00\x10\x00\x00\x00\x00\x05\xc2\x48\xeb\x7d\x98\xc8\xff",  # an empty message
+    b"\x00\x00\x00", b"\x07\x00\x05event", b"\x0b:event-type",
 ]
 
 
@@ -827,6 +1000,15 @@ def adversarial_families() -> list[tuple[str, str, Callable[[int], bytes]]]:
         ("window-crlf", "all", lambda n: b":" + b"a" * (WINDOW - 2) + b"\r\n" +
          lines(b"data: {}\n\n", n)),
         ("done-then-garbage", "chat", lambda n: b"data: [DONE]\n" + b"x" * n),
+        ("es-tiny-messages", "chat", lambda n: lines(es_message(b"", b""), n)),
+        ("es-tiny-events", "chat", lambda n: lines(es_event("contentBlockStop", b"{}"), n)),
+        ("es-one-big-payload", "chat", lambda n: es_event("contentBlockDelta", b'{"delta":{"text":"'
+                                                          + b"x" * n + b'"}}')),
+        ("es-many-headers", "chat", lambda n: es_message(
+            b"\x01a\x00" * min(n // 3, 0xFFFF), b"{}")),
+        ("es-declared-huge", "chat", lambda n: es_prelude(0x7FFFFFF0, 0) + b"\x00" * n),
+        ("gemini-tiny-responses", "chat", lambda n: lines(
+            b'data: {"candidates":[{"content":{"parts":[{"text":"x"}]}}]}\r\n\r\n', n)),
     ]
 
 
@@ -835,8 +1017,8 @@ def run_adversarial(checker: Checker, target: str, budget: float, max_size: int)
     failures: list[Failure] = []
     deadline = time.monotonic() + budget
     configs = {name: (tgt, kw) for tgt, name, kw in configs_for(target)}
-    chosen = [c for c in ("sse", "sse-16", "chat-auto", "chat-auto-skip", "chat-tgi-skip")
-              if c in configs]
+    chosen = [c for c in ("sse", "sse-16", "chat-auto", "chat-auto-skip", "chat-tgi-skip",
+                          "prov-auto", "prov-bedrock-skip") if c in configs]
     for family, where, make in adversarial_families():
         for cfg in chosen:
             tgt, kwargs = configs[cfg]
@@ -984,6 +1166,8 @@ class Fuzzer:
                 roll = self.rng.random()
                 if roll < 0.08:
                     data = generate_chat_stream(self.rng)
+                elif roll < 0.16 and args.target in ("providers", "all"):
+                    data = generate_provider_stream(self.rng)
                 else:
                     data = mutate(self.rng, self.rng.choice(corpus), corpus)
             try:
@@ -1054,7 +1238,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--minutes", type=float, default=2.0)
     parser.add_argument("--seed", type=int, default=int(time.time()) % 100000)
-    parser.add_argument("--target", choices=["sse", "chat", "all"], default="all")
+    parser.add_argument("--target", choices=["sse", "chat", "providers", "all"], default="all")
     parser.add_argument("--atheris", action="store_true",
                         help="run under atheris (coverage-guided); flags after -- go to libFuzzer")
     parser.add_argument("--no-adversarial", dest="adversarial", action="store_false",
