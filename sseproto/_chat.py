@@ -39,6 +39,7 @@ from .dialects import (
 )
 from .framing import (
     DONE,
+    RUN,
     Frame,
     Framer,
     LineFramer,
@@ -47,6 +48,7 @@ from .framing import (
     SSEFramer,
     framing_names,
     make_framer,
+    single_frames,
 )
 from .framing._base import check_on_malformed
 
@@ -90,6 +92,7 @@ class ChatStreamDecoder(DecoderShell[ChatEvent]):
         self._framer: Framer | None = None
         self._framing = ""
         self._sniff_lines: LineSplitter | None = None
+        self._splitter: LineSplitter | None = None  # the line framer's splitter, if any
         self._sniff_ignored = 0  # non-empty blank lines before the first byte that counts
         self._frame_count = 0
         self._first: Frame = ("", None)  # the frame that chose the dialect (auto)
@@ -97,7 +100,7 @@ class ChatStreamDecoder(DecoderShell[ChatEvent]):
         #: ``True`` once the stream reached its protocol's normal end.
         self.done = False
         if dialect == "auto":
-            self._sniff_lines = LineSplitter(self._limits.max_line_size)
+            self._sniff_lines = self._splitter = LineSplitter(self._limits.max_line_size)
         else:
             name, factory, cls = lookup(dialect)
             self._use_framing(cls.framing, make_framer(cls.framing, self._limits, on_malformed))
@@ -149,60 +152,92 @@ class ChatStreamDecoder(DecoderShell[ChatEvent]):
             # A protocol whose normal end is the end of the body (Gemini, Bedrock).
             self.done = bool(events) and type(events[-1]) is Done
 
+    def _park_room(self) -> int:
+        splitter = self._splitter
+        if splitter is None or not self._sniffed:  # a first byte 0x00 may yet be binary
+            return 0
+        return splitter.room
+
     # --- frames to events -----------------------------------------------------------
 
     def _run(self, frames: Iterable[Frame], out: list[ChatEvent]) -> bool:
         """Turn frames into events on ``out``; True when the stream ended."""
         dialect = self._dialect
         if dialect is None:
-            frames = iter(frames)
+            frames = single_frames(frames)
             dialect = self._choose_dialect(frames, out)
             if dialect is None:
                 return bool(out) and type(out[-1]) in (Done, StreamError)
             frames = chain([self._first], frames)
             self._frame_count -= 1
         payload = dialect.payload
-        count = self._frame_count
-        try:
-            for event, value in frames:
-                count += 1
-                if event == "error" or type(value) is not dict:
-                    events = self._special(dialect, event, value, count)
-                else:
-                    try:
-                        events = payload(event, value)
-                    except ShapeError as exc:
-                        events = self._bad_shape(dialect, value, exc, count)
-                if events:
-                    out += events
-                    last = type(events[-1])
-                    if last is Done or last is StreamError:
-                        self.done = last is Done
+        for event, value in frames:
+            if type(value) is not dict or event == "error":
+                if event is RUN:
+                    if self._plain(dialect, value, out):
                         return True
-        finally:
-            self._frame_count = count
+                    continue
+                events = self._special(dialect, event, value)
+            else:
+                self._frame_count += 1
+                try:
+                    events = payload(event, value)
+                except ShapeError as exc:
+                    events = self._bad_shape(value, exc)
+            if events and self._deliver(events, out):
+                return True
         return False
 
-    def _special(self, dialect: Dialect, event: str, value: Any, count: int) -> list[ChatEvent]:
+    def _plain(self, dialect: Dialect, values: list[dict[str, Any]],
+               out: list[ChatEvent]) -> bool:
+        """A run of event-less payloads: the dialect's fast path, the general one where it stops."""
+        at, end = 0, len(values)
+        while at < end:
+            taken = dialect.plain_run(values, at, out)
+            self._frame_count += taken - at
+            if taken >= end:
+                return False
+            self._frame_count += 1
+            try:
+                events = dialect.payload("", values[taken])
+            except ShapeError as exc:
+                events = self._bad_shape(values[taken], exc)
+            if events and self._deliver(events, out):
+                return True
+            at = taken + 1
+        return False
+
+    def _deliver(self, events: list[ChatEvent], out: list[ChatEvent]) -> bool:
+        """Add ``events`` to ``out``; True when the last one ends the stream."""
+        out += events
+        last = type(events[-1])
+        if last is Done or last is StreamError:
+            self.done = last is Done
+            return True
+        return False
+
+    def _special(self, dialect: Dialect, event: str, value: Any) -> list[ChatEvent]:
+        self._frame_count += 1
         if value is DONE:
             return dialect.end_marker()
         if event == "error":
             return dialect.error(value)
-        return self._bad_payload(value, "a JSON object", count)
+        return self._bad_payload(value, "a JSON object")
 
-    def _bad_shape(self, dialect: Dialect, value: Any, exc: ShapeError,
-                   count: int) -> list[ChatEvent]:
+    def _bad_shape(self, value: Any, exc: ShapeError) -> list[ChatEvent]:
         if self._on_malformed == "skip":
             self.count_repair("skipped_malformed")
             return []
-        raise ShapeError(f"frame {count} is not of the {self._dialect_name} dialect's shape:"
-                         f" {exc}: {snippet(short_repr(value))}", field=exc.field)
+        raise ShapeError(f"frame {self._frame_count} is not of the {self._dialect_name}"
+                         f" dialect's shape: {exc}: {snippet(short_repr(value))}",
+                         field=exc.field)
 
-    def _bad_payload(self, value: Any, expected: str, count: int) -> list[ChatEvent]:
+    def _bad_payload(self, value: Any, expected: str) -> list[ChatEvent]:
         if self._on_malformed == "skip":
             self.count_repair("skipped_malformed")
             return []
-        raise RemoteProtocolError(f"frame {count} is not {expected}: {snippet(short_repr(value))}")
+        raise RemoteProtocolError(
+            f"frame {self._frame_count} is not {expected}: {snippet(short_repr(value))}")
 
     def count_repair(self, key: str) -> None:
         if self._framer is not None:
@@ -225,7 +260,7 @@ class ChatStreamDecoder(DecoderShell[ChatEvent]):
                 out.append(first_error(value) or error_event(value))
                 return None
             if type(value) is not dict:
-                self._bad_payload(value, "a JSON object", self._frame_count)
+                self._bad_payload(value, "a JSON object")
             elif event == "ping" or not value:  # a keep-alive before the first chunk
                 self.count_repair("keep_alives")
             else:
@@ -249,11 +284,12 @@ class ChatStreamDecoder(DecoderShell[ChatEvent]):
             return None
         names = ", ".join(name for name, _, _ in found)
         self._bad_payload(value, f"a payload of a known dialect ({names})"
-                          "; pass dialect=... to choose one", self._frame_count)
+                          "; pass dialect=... to choose one")
         return None
 
     def _use_framing(self, framing: str, framer: Framer) -> None:
         self._framing, self._framer = framing, framer
+        self._splitter = framer.splitter if isinstance(framer, LineFramer) else None
         if self._dialect is None:
             found = candidates(framing)
             if framing != "sse" and len(found) == 1:
@@ -314,6 +350,9 @@ class PayloadDecoder(DecoderShell[tuple[str, Any]]):
         #: ``True`` once ``[DONE]`` was read.
         self.done = False
 
+    def _park_room(self) -> int:
+        return self._framer.splitter.room
+
     def _feed(self, data: bytes, out: list[tuple[str, Any]]) -> None:
         frames = self._framer.feed(data)
         if frames and self._take(frames, out):
@@ -324,7 +363,7 @@ class PayloadDecoder(DecoderShell[tuple[str, Any]]):
             self._take(self._framer.close(), out)
 
     def _take(self, frames: Iterable[Frame], out: list[tuple[str, Any]]) -> bool:
-        for event, value in frames:
+        for event, value in single_frames(frames):
             if value is DONE:
                 self.done = True
                 out.append((event, None))

@@ -16,10 +16,17 @@ share lives here once:
   error is raised by the next :meth:`feed` or :meth:`close`.  So the events
   delivered before an error, and the error, do not depend on the split.
 
-Subclasses implement ``_feed(data, out)`` and ``_close(out)``: they append
-the events they complete to ``out`` (a list this shell owns, so nothing
-appended before an error is lost) and raise :class:`ProtocolError` on bad
-input.
+- **Parking.**  A read that holds no CR or LF cannot complete a line, so a
+  line-based decoder has nothing to do with it but keep it.  The shell keeps
+  such reads in a list, at the cost of a membership test, and hands them on
+  joined with the next read that can complete something.  The decoder says
+  how much may be parked (``_park_room()``: what still fits in its line
+  limit), so limit errors come at the same read as without parking.
+
+Subclasses implement ``_feed(data, out)`` and ``_close(out, ended)``: they
+append the events they complete to ``out`` (a list this shell owns, so
+nothing appended before an error is lost) and raise :class:`ProtocolError`
+on bad input.
 """
 
 from __future__ import annotations
@@ -50,12 +57,15 @@ _OPEN, _ENDED, _FAILED, _CLOSED = State.OPEN, State.ENDED, State.FAILED, State.C
 class DecoderShell(Generic[T]):
     """Base of every decoder: ``feed(bytes) -> list[T]`` and ``close() -> list[T]``."""
 
-    __slots__ = ("_error", "_pending", "_state")
+    __slots__ = ("_error", "_park_limit", "_parked", "_parked_size", "_pending", "_state")
 
     def __init__(self) -> None:
         self._state = _OPEN
         self._error: ProtocolError | None = None
         self._pending = False  # _error was found but not raised yet
+        self._parked: list[bytes] = []  # reads without CR or LF, not handed on yet
+        self._parked_size = 0
+        self._park_limit = 0  # parked bytes must stay below this; 0: no parking
 
     @property
     def state(self) -> State:
@@ -64,17 +74,33 @@ class DecoderShell(Generic[T]):
 
     def feed(self, data: bytes) -> list[T]:
         """Feed the next bytes of the stream (split anywhere); return the events they complete."""
+        if type(data) is not bytes:
+            data = bytes(data)  # a bytearray or memoryview the caller may reuse
+        if 10 not in data and 13 not in data:
+            size = self._parked_size + len(data)
+            if size < self._park_limit:  # never true unless OPEN
+                self._parked_size = size
+                self._parked.append(data)
+                return []
         if self._state is not _OPEN:
             if self._state is _ENDED:
                 self._after_end(data)
             return self._not_open()
-        if len(data) > WINDOW or type(data) is not bytes:
-            return self._in_windows(bytes(data))
+        parked = self._parked
+        if parked:  # these reads and this one, as one read
+            parked.append(data)
+            data = b"".join(parked)
+            parked.clear()
+            self._parked_size = 0
+        if len(data) > WINDOW:
+            return self._in_windows(data)
         out: list[T] = []
         try:
             self._feed(data, out)
         except ProtocolError as exc:
             self._fail(exc, out)
+        else:
+            self._park_limit = self._park_room() + 1 if self._state is _OPEN else 0
         return out
 
     def close(self) -> list[T]:
@@ -87,8 +113,11 @@ class DecoderShell(Generic[T]):
         if state is not _OPEN and state is not _ENDED:
             return self._not_open()
         self._state = _CLOSED
+        self._park_limit = 0
         out: list[T] = []
         try:
+            if self._parked:
+                self._feed(self._unpark(b""), out)
             self._close(out, state is _ENDED)
         except ProtocolError as exc:
             self._fail(exc, out)
@@ -103,9 +132,23 @@ class DecoderShell(Generic[T]):
     def _after_end(self, data: bytes) -> None:
         """Bytes fed after the stream ended; they produce nothing (a subclass may look)."""
 
+    def _park_room(self) -> int:
+        """How many bytes without CR or LF may be parked now (0: none)."""
+        return 0
+
+    def _unpark(self, data: bytes) -> bytes:
+        parked = self._parked
+        parked.append(data)
+        data = b"".join(parked)
+        parked.clear()
+        self._parked_size = 0
+        return data
+
     def _end(self) -> None:
         """The stream's protocol ended it: ignore further input."""
         self._state = _ENDED
+        self._park_limit = 0
+        self._parked.clear()
 
     def _in_windows(self, data: bytes) -> list[T]:
         out: list[T] = []
@@ -118,10 +161,13 @@ class DecoderShell(Generic[T]):
                     break  # ended: the rest is ignored
         except ProtocolError as exc:
             self._fail(exc, out)
+        else:
+            self._park_limit = self._park_room() + 1 if self._state is _OPEN else 0
         return out
 
     def _fail(self, exc: ProtocolError, out: list[T]) -> None:
         self._state = _FAILED
+        self._park_limit = 0
         self._error = exc
         if out:
             self._pending = True  # the next call raises it; these events are delivered

@@ -130,6 +130,21 @@ def _builder(cls: type[_T]) -> Callable[..., _T]:
 
         return build4
 
+    if len(setters) == 6:
+        t0, t1, t2, t3, t4, t5 = setters
+
+        def build6(a: Any, b: Any, c: Any, d: Any, e: Any, f: Any) -> _T:
+            obj = new(cls)
+            t0(obj, a)
+            t1(obj, b)
+            t2(obj, c)
+            t3(obj, d)
+            t4(obj, e)
+            t5(obj, f)
+            return obj
+
+        return build6
+
     def build(*values: Any) -> _T:
         obj = new(cls)
         for setter, value in zip(setters, values, strict=True):

@@ -21,6 +21,8 @@ Bytes, BOM and line endings are :mod:`sseproto._lines`'s business.
 
 from __future__ import annotations
 
+import re
+
 from ._decoder import DecoderShell
 from ._errors import LimitExceeded
 from ._events import ServerSentEvent, make_sse
@@ -34,6 +36,18 @@ _new_object = object.__new__
 _SETTERS = tuple(
     getattr(ServerSentEvent, name).__set__ for name in ("event", "data", "id", "retry")
 )
+
+# Two or more empty lines in a row (after a line end): the separator of blocks.
+_EMPTY_LINES = re.compile("\n\n+")
+
+
+def _non_empty_lines(blocks: list[str], lines: list[str]) -> int:
+    """How many non-empty lines ``blocks`` and then ``lines`` hold."""
+    count = sum(1 for line in lines if line)
+    for block in blocks:
+        count += sum(1 for line in block.split("\n") if line)
+    return count
+
 
 # CPython refuses int() on strings of more than 4,300 digits; split them.
 _INT_CHUNK = 4000
@@ -116,6 +130,9 @@ class SSEDecoder(DecoderShell[ServerSentEvent]):
         if self._lines.error is not None:
             raise self._lines.error
 
+    def _park_room(self) -> int:
+        return self._lines.room
+
     def _close(self, out: list[ServerSentEvent], ended: bool) -> None:
         # 9.2.5: an unterminated last block is discarded.
         self._lines.close()
@@ -127,37 +144,44 @@ class SSEDecoder(DecoderShell[ServerSentEvent]):
         # for any item, including "" and items that start with LF (runs of
         # empty lines).  The common item, one "data: " line with nothing
         # pending, becomes an event without the line loop.
-        blocks = text.split("\n\n")
+        # A second empty line in a row dispatches nothing (the buffers are
+        # already empty) and commits the id the first one committed: runs of
+        # empty lines are read as one, at regex speed.
+        blocks = _EMPTY_LINES.split(text) if "\n\n\n" in text else text.split("\n\n")
         rest = blocks.pop()  # lines after the last empty line: "" or ending in LF
         if blocks:
-            start = 0
-            if self._data or self._event_type:
-                self._lines_in(blocks, 0, out)
-                start = 1
-            new = _new_object
-            set_event, set_data, set_id, set_retry = _SETTERS
-            event_id, retry = self._id_buffer, self.retry
-            # Any block of this many characters holds at most max_event_size
-            # UTF-8 bytes of data (4 bytes per character at most); a longer one
-            # is measured exactly on the line path.
-            largest = self.max_event_size // 4 + 6
-            for index in range(start, len(blocks)):
-                block = blocks[index]
-                if block.startswith("data: ") and "\n" not in block and len(block) <= largest:
-                    ev = new(ServerSentEvent)
-                    set_event(ev, "message")
-                    set_data(ev, block[6:])
-                    set_id(ev, event_id)
-                    set_retry(ev, retry)
-                    out.append(ev)
-                else:
-                    self.last_event_id = event_id  # committed by the blocks before
-                    self._lines_in(blocks, index, out)
-                    event_id, retry = self._id_buffer, self.retry
-            self.last_event_id = event_id
+            self._blocks(blocks, out)
         if rest:
             blocks.append(rest[:-1])
             self._lines_in(blocks, len(blocks) - 1, out, dispatch=False)
+
+    def _blocks(self, blocks: list[str], out: list[ServerSentEvent]) -> None:
+        """Interpret and dispatch each of ``blocks`` (each ended by an empty line)."""
+        start = 0
+        if self._data or self._event_type:
+            self._lines_in(blocks, 0, out)
+            start = 1
+        new = _new_object
+        set_event, set_data, set_id, set_retry = _SETTERS
+        event_id, retry = self._id_buffer, self.retry
+        # Any block of this many characters holds at most max_event_size
+        # UTF-8 bytes of data (4 bytes per character at most); a longer one
+        # is measured exactly on the line path.
+        largest = self.max_event_size // 4 + 6
+        for index in range(start, len(blocks)):
+            block = blocks[index]
+            if block.startswith("data: ") and "\n" not in block and len(block) <= largest:
+                ev = new(ServerSentEvent)
+                set_event(ev, "message")
+                set_data(ev, block[6:])
+                set_id(ev, event_id)
+                set_retry(ev, retry)
+                out.append(ev)
+            elif block:  # an empty block only commits the id, done below
+                self.last_event_id = event_id  # committed by the blocks before
+                self._lines_in(blocks, index, out)
+                event_id, retry = self._id_buffer, self.retry
+        self.last_event_id = event_id
 
     def _lines_in(
         self, blocks: list[str], index: int, out: list[ServerSentEvent], dispatch: bool = True
@@ -170,6 +194,8 @@ class SSEDecoder(DecoderShell[ServerSentEvent]):
         size = self._data_size  # the data buffer's UTF-8 size, one LF per line included
         limit = self.max_event_size + 1  # the dispatched data drops the last LF
         for line_no, line in enumerate(lines):
+            if line[:1] == ":":
+                continue  # a comment
             if not line:
                 self._dispatch(out)
                 data = self._data
@@ -185,8 +211,7 @@ class SSEDecoder(DecoderShell[ServerSentEvent]):
                     continue
             size += (len(value) if value.isascii() else len(value.encode())) + 1
             if size > limit:
-                first_line = sum(block.count("\n") + 2 for block in blocks[:index])
-                self._event_too_large(first_line + line_no, size - 1)
+                self._event_too_large(_non_empty_lines(blocks[:index], lines[:line_no]), size - 1)
             data.append(value)
         self._data_size = size
 
@@ -212,7 +237,7 @@ class SSEDecoder(DecoderShell[ServerSentEvent]):
             self.retry = parse_digits(value)
 
     def _event_too_large(self, line_index: int, size: int) -> None:
-        offset = self._lines.line_offset(line_index)
+        offset = self._lines.non_empty_line_offset(line_index)
         raise LimitExceeded(
             f"event data reaches {size} bytes at the line starting at byte {offset},"
             f" over max_event_size={self.max_event_size}; pass"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import random
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
@@ -25,7 +26,22 @@ def split_at(data: bytes, cuts: Iterable[int]) -> list[bytes]:
 
 
 def bytewise(data: bytes) -> list[bytes]:
-    return [data[i : i + 1] for i in range(len(data))]
+    """One byte per piece."""
+    return split_at(data, range(1, len(data)))
+
+
+def split_fixed(data: bytes, size: int) -> list[bytes]:
+    """Pieces of ``size`` bytes (the last one shorter)."""
+    return split_at(data, range(size, len(data), size))
+
+
+def split_random(data: bytes, seed: int, low: int = 1, high: int = 64) -> list[bytes]:
+    """Pieces of seeded random sizes between ``low`` and ``high`` bytes."""
+    rng, cuts, at = random.Random(seed), [], 0
+    while at < len(data):
+        at += rng.randint(low, high)
+        cuts.append(at)
+    return split_at(data, cuts)
 
 
 def run(make: Callable[[], Any], pieces: Sequence[bytes]) -> tuple[list[Any], Any]:

@@ -208,3 +208,13 @@ def test_text_under_any_split(pieces: list[str], cuts: list[int]) -> None:
     events, chat = decode_chat(split_at(data, cuts))
     [final] = [e for e in events if isinstance(e, Final)]
     assert final.generated_text == "".join(pieces) and chat.done
+
+
+def test_messages_come_as_soon_as_they_are_complete() -> None:
+    """No read is held back waiting for a line end: binary has none to wait for."""
+    message = event("contentBlockDelta", {"contentBlockIndex": 0, "delta": {"text": "Hi"}})
+    assert b"\n" not in message and b"\r" not in message
+    for first in (b"", event("messageStart", {"role": "assistant"})):
+        chat = ChatStreamDecoder()
+        chat.feed(first)
+        assert [e.content for e in chat.feed(message)] == ["Hi"]

@@ -206,6 +206,17 @@ class Dialect:
         """Map one payload (``event`` is its SSE event type, or "") to events."""
         raise NotImplementedError
 
+    def plain_run(self, values: list[dict[str, Any]], start: int, out: list[ChatEvent]) -> int:
+        """Optional fast path for a run of JSON-object payloads without an event type.
+
+        Map as many of ``values[start:]`` as it can, in order, exactly as
+        :meth:`payload` would, appending their events to ``out``; return the
+        index of the first one it did not take (``len(values)`` when it took
+        them all).  The decoder sends that one to :meth:`payload` and carries
+        on.  It must not end the stream.  The default takes none.
+        """
+        return start
+
     def end_marker(self) -> list[ChatEvent]:
         """The framing's end marker (``[DONE]``): the protocol's normal end."""
         return self.done()

@@ -94,7 +94,46 @@ class OpenAIDialect(Dialect):
         kind = value.get("object")
         return "choices" in value or (isinstance(kind, str) and kind.startswith("chat.completion"))
 
+    def __init__(self) -> None:
+        super().__init__()
+        self._warm = False  # a payload went through the general path
+
+    def plain_run(self, values: list[dict[str, Any]], start: int, out: list[ChatEvent]) -> int:
+        # The common chunk, once the stream is under way: one choice whose delta
+        # is exactly {"content": "..."}, no finish reason, usage or error.
+        # Anything else (a new delta field included) takes the general path.
+        if not self._warm:
+            return start
+        states, append = self.result.choices, out.append
+        for at in range(start, len(values)):
+            value = values[at]
+            choices = value.get("choices")
+            if type(choices) is not list or len(choices) != 1:
+                return at
+            choice = choices[0]
+            if type(choice) is not dict or len(choice) > 5:
+                return at
+            delta, index = choice.get("delta"), choice.get("index", 0)
+            if type(delta) is not dict or len(delta) != 1 or type(index) is not int:
+                return at
+            content, state = delta.get("content"), states.get(index)
+            if (type(content) is not str or state is None
+                    or choice.get("finish_reason") is not None
+                    or choice.get("generated_text") is not None or "error" in value
+                    or "usage" in value or value.get("object") == "error"):
+                return at
+            if content:
+                state.pieces.append(content)
+            if state.finish_reason is None:
+                state.chunk = value
+            logprobs = choice.get("logprobs")
+            if logprobs is not None:
+                state.logprobs.append(logprobs)
+            append(make_delta(index, content, None, None, None, value))
+        return len(values)
+
     def payload(self, event: str, value: dict[str, Any]) -> list[ChatEvent]:
+        self._warm = True
         if event == "ping":
             return []
         if value.get("error") is not None or value.get("object") == "error":

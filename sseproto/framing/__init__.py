@@ -18,13 +18,14 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from .._limits import Limits
-from ._base import DONE, Frame, Framer, LineFramer, Repairs
+from ._base import DONE, RUN, Frame, Framer, LineFramer, Repairs, single_frames
 from .eventstream import EventStreamFraming
 from .ndjson import NDJSONFramer
 from .sse import SSEFramer
 
-__all__ = ["DONE", "Frame", "Framer", "FramerFactory", "LineFramer", "NDJSONFramer", "Repairs",
-           "SSEFramer", "framing_names", "make_framer", "register_framing"]
+__all__ = ["DONE", "RUN", "Frame", "Framer", "FramerFactory", "LineFramer", "NDJSONFramer",
+           "Repairs", "SSEFramer", "framing_names", "make_framer", "register_framing",
+           "single_frames"]
 
 #: Builds a framer: ``factory(limits, on_malformed)``.
 FramerFactory = Callable[[Limits, str], Framer]
@@ -44,7 +45,7 @@ def framing_names() -> tuple[str, ...]:
 
 
 def make_framer(name: str, limits: Limits, on_malformed: str) -> Framer:
-    """A new framer of the framing ``name`` (a :class:`KeyError` names an unknown one)."""
+    """A new framer of the framing ``name`` (a :class:`ValueError` names an unknown one)."""
     try:
         factory = _FRAMINGS[name]
     except KeyError:

@@ -4,7 +4,8 @@ A **framer** turns the raw bytes of a response body, split anywhere, into
 **frames**: ``(event, value)`` pairs, where ``value`` is one parsed JSON
 payload (or :data:`DONE`, the end marker) and ``event`` is what the wire
 says the payload is: the SSE event type, an event-stream ``:event-type``
-header, or ``""``.
+header, or ``""``.  A framer may also return ``(RUN, values)``, a run of
+frames ``("", value)`` with JSON-object values (see :data:`RUN`).
 
 The interface (:class:`Framer`) is small, so that any wire format fits,
 line-based or binary:
@@ -38,7 +39,8 @@ from .._errors import LimitExceeded
 from .._limits import Limits
 from .._lines import LineSplitter
 
-__all__ = ["DONE", "Frame", "Framer", "LineFramer", "Mark", "Repairs", "check_on_malformed"]
+__all__ = ["DONE", "RUN", "Frame", "Framer", "LineFramer", "Mark", "Repairs",
+           "check_on_malformed", "single_frames"]
 
 
 class _DoneMarker:
@@ -53,8 +55,32 @@ class _DoneMarker:
 #: The end marker (``data: [DONE]``) as a frame's value.
 DONE: Any = _DoneMarker()
 
+class _RunMarker:
+    """The event of a frame that holds a run of frames (see :data:`RUN`)."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "RUN"
+
+
+#: The event of a frame ``(RUN, values)`` that stands for a run of frames
+#: ``("", value)``, one per item of the list ``values``, each a JSON object.
+#: Framers may return runs to save the consumer a step per frame.
+RUN: Any = _RunMarker()
+
 #: One frame: the event type (or ``""``) and the parsed JSON value (or :data:`DONE`).
 Frame = tuple[str, Any]
+
+
+def single_frames(frames: Iterable[Frame]) -> Iterator[Frame]:
+    """``frames`` with every run spelled out as single frames."""
+    for event, value in frames:
+        if event is RUN:
+            for item in value:
+                yield "", item
+        else:
+            yield event, value
 
 
 class Repairs(dict[str, int]):
@@ -111,7 +137,7 @@ class Mark:
 
     __slots__ = ("pos", "region", "region_start", "text")
 
-    def __init__(self, text: bytes, pos: int, region: tuple[bytes | bytearray, int]) -> None:
+    def __init__(self, text: bytes, pos: int, region: tuple[bytes, int]) -> None:
         self.text, self.pos = text, pos
         self.region, self.region_start = region
 
@@ -133,7 +159,7 @@ class LineFramer:
     its splitter over, so nothing is read twice.
     """
 
-    __slots__ = ("_counts", "_lines", "_region", "max_event_size", "on_malformed")
+    __slots__ = ("_counts", "_ended", "_lines", "_region", "max_event_size", "on_malformed")
 
     def __init__(self, limits: Limits, on_malformed: str = "raise",
                  lines: LineSplitter | None = None) -> None:
@@ -142,8 +168,10 @@ class LineFramer:
         self.max_event_size = limits.max_event_size
         self.on_malformed = on_malformed
         self._counts = Repairs()
-        # The raw bytes behind the text being read, and their stream offset.
-        self._region: tuple[bytes | bytearray, int] = (b"", 0)
+        self._ended = False  # the framing's end marker was read: the rest is ignored
+        # The raw bytes behind the text being read, and their stream offset,
+        # when they are not the splitter's last region (see _raw_region).
+        self._region: tuple[bytes, int] | None = None
 
     @property
     def repairs(self) -> Repairs:
@@ -154,7 +182,18 @@ class LineFramer:
         """Count one repair or oddity named ``key``."""
         self._counts.add(key)
 
+    def _raw_region(self) -> tuple[bytes, int]:
+        """The raw bytes behind the text being read, and their stream offset."""
+        return self._region if self._region is not None else self._lines.region
+
+    @property
+    def splitter(self) -> LineSplitter:
+        """The line splitter this framer reads (its ``room`` tells what may be parked)."""
+        return self._lines
+
     def feed(self, data: bytes) -> Iterable[Frame]:
+        if self._ended:
+            return ()
         try:
             text = self._lines.feed(data)
         except LimitExceeded as exc:  # a line over max_line_size, still unterminated

@@ -78,7 +78,7 @@ def decode(raw: bytes) -> str:
 class SSELineRules(LineFramer):
     """The recovery rules, one line at a time.  Each method returns the frames it completes."""
 
-    __slots__ = ("_blank_seen", "_depth", "_ended", "_event", "_mark", "_missing_blank",
+    __slots__ = ("_blank_seen", "_depth", "_event", "_mark", "_missing_blank",
                  "_pieces", "_pretty", "_size", "_unprefixed", "_unprefixed_total")
 
     def __init__(self, limits: Limits, on_malformed: str = "raise",
@@ -86,7 +86,6 @@ class SSELineRules(LineFramer):
         super().__init__(limits, on_malformed, lines)
         # The counters the fast path bumps are plain ints; the rest live in a dict.
         self._missing_blank = self._pretty = self._unprefixed_total = 0
-        self._ended = False  # [DONE] was read: the rest of the stream is ignored
         self._event = ""  # event type for the next frame
         self._blank_seen = True  # an empty line since the last frame ended
         self._pieces: list[bytes] | None = None  # the open frame's lines, or None
@@ -123,7 +122,8 @@ class SSELineRules(LineFramer):
             self._event = decode(value)
         elif name not in (b"id", b"retry"):
             if name[:1] in (b"{", b"["):
-                self._malformed(line, "JSON outside a data: field", Mark(text, pos, self._region))
+                mark = Mark(text, pos, self._raw_region())
+                self._malformed(line, "JSON outside a data: field", mark)
             else:
                 self._counts.add("ignored_lines")
         return _NOTHING
@@ -140,7 +140,7 @@ class SSELineRules(LineFramer):
             event, self._event = self._event, ""
             self._ended = True
             return ((event, DONE),)
-        self._mark = Mark(text, pos, self._region)
+        self._mark = Mark(text, pos, self._raw_region())
         self._pieces = [value]
         self._unprefixed = 0
         self._size = len(value)

@@ -43,7 +43,6 @@ class NDJSONFramer(LineFramer):
     __slots__ = ()
 
     def _frames(self, text: bytes, final: bool) -> Iterator[Frame]:
-        self._region = self._lines.region
         pos = 0
         end = len(text)
         largest = self.max_event_size
@@ -52,7 +51,7 @@ class NDJSONFramer(LineFramer):
             line = text[pos:newline]
             if line.strip(_BLANK):
                 if len(line) > largest:
-                    raise self._too_large(Mark(text, pos, self._region), "the JSON line")
+                    raise self._too_large(Mark(text, pos, self._raw_region()), "the JSON line")
                 try:
                     yield "", _parse(line)
                 except _JSONError:
@@ -79,7 +78,7 @@ class NDJSONFramer(LineFramer):
         if self.on_malformed == "skip":
             self._counts.add("skipped_malformed")
             return
-        offset = Mark(text, pos, self._region).offset()
+        offset = Mark(text, pos, self._raw_region()).offset()
         raise RemoteProtocolError(
             f"a line that is not JSON at byte {offset} of a newline-delimited JSON stream:"
             f' {snippet(line.decode("utf-8", "replace"))}; pass on_malformed="skip" to skip'

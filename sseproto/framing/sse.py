@@ -25,17 +25,22 @@ parsed again, so the result is the one the decoded lines would give.
 
 from __future__ import annotations
 
-from collections.abc import Generator, Iterable, Iterator
+import re
+from collections.abc import Iterator
+from typing import Any
 
 import orjson
 
 from .._errors import LimitExceeded, ProtocolError
 from .._limits import Limits
 from .._lines import LineSplitter
-from ._base import Frame, Mark
+from ._base import RUN, Frame, Mark
 from ._sse_rules import SSELineRules
 
 __all__ = ["SSEFramer"]
+
+# Empty lines and comment lines: one of them at least.
+_IDLE_LINES = re.compile(rb"(?:\n|:[^\n]*\n)+")
 
 _loads = orjson.loads
 _JSONError = orjson.JSONDecodeError
@@ -73,17 +78,16 @@ class SSEFramer(SSELineRules):
         self._after_pos = -1
         self._end_open = False  # the stream ended and its last block has no empty line yet
 
-    def feed(self, data: bytes) -> Iterable[Frame]:
-        if self._ended:
-            return ()
-        return super().feed(data)
-
     def _frames(self, text: bytes, final: bool) -> Iterator[Frame]:
         """The frames completed by ``text`` (LF-terminated lines).
 
         ``final`` (at close) means no more lines will come, so nothing is deferred.
         """
-        text = self._after_text = self._take_deferred(text)
+        if self._deferred:
+            text = self._take_deferred(text)
+        else:
+            self._region = None  # the splitter's region: the text is its last
+        self._after_text = text
         pos = 0
         end = len(text)
         next_data = next_blank = -1  # cached search results, never searched twice
@@ -91,14 +95,14 @@ class SSEFramer(SSELineRules):
         while pos < end:
             if self._pieces is None:
                 byte = text[pos]
-                if byte == 10:  # an empty line ends the block
-                    self._blank_seen = True
-                    self._event = ""
-                    pos += 1
+                if byte == 10 or byte == 58:  # an empty line ends the block; ":" a comment
+                    pos = self._idle(text, pos, byte)
                     continue
                 if byte == 100 and self._blank_seen and not self._event:
-                    after = yield from self._conforming(text, pos, end, largest)
-                    if after != pos:
+                    run, after = self._conforming(text, pos, end, largest)
+                    if run:
+                        self._after_pos = -1  # each is followed by its empty line
+                        yield RUN, run
                         pos = after
                         self._retrying = False
                         continue
@@ -138,7 +142,28 @@ class SSEFramer(SSELineRules):
                 if self._ended:
                     return
             pos = newline + 1
-        yield from self._before_line_error(final)
+        if self._lines.error is not None and not final:
+            yield from self._flush_then_raise(self._lines.error)
+
+    def _idle(self, text: bytes, pos: int, byte: int) -> int:
+        """Skip the run of empty and comment lines at ``pos``; return where it ends.
+
+        The line rules would read them one by one with the same result: an
+        empty line ends the block, a comment is a keep-alive.  A run (a flood
+        of keep-alives, a bomb of empty lines) is skipped at regex speed.
+        """
+        if byte == 10 and not text.startswith((b"\n", b":"), pos + 1):
+            self._blank_seen = True
+            self._event = ""
+            return pos + 1
+        end = _IDLE_LINES.match(text, pos).end()  # type: ignore[union-attr]
+        comments = text.count(b"\n:", pos, end - 1) + (byte == 58)
+        if comments:
+            self._counts.add("keep_alives", comments)
+        if byte == 10 or text.find(b"\n\n", pos, end) >= 0:
+            self._blank_seen = True
+            self._event = ""
+        return end
 
     def _candidate(self, text: bytes, start: int, stop: int, single: bool) -> Frame | None:
         """The frame of the candidate ``text[start:stop]`` if it parses as a whole, else None."""
@@ -156,17 +181,20 @@ class SSEFramer(SSELineRules):
         event = self._event
         if event:
             self._event = ""
-        return event, value
+            return event, value
+        return RUN, [value]
 
     def _conforming(self, text: bytes, pos: int, end: int,
-                    largest: int) -> Generator[Frame, None, int]:
-        """Take a run of conforming frames (``data: {...}`` + an empty line) at ``pos``.
+                    largest: int) -> tuple[list[Any], int]:
+        """The run of conforming frames (``data: {...}`` + an empty line) at ``pos``,
+        and where it ends.
 
-        The general loop gives the same frames, state and counts for them;
-        this only skips its per-line bookkeeping.  Returns where the run
-        ended (``pos`` itself when there was none).
+        The line rules give the same frames, state and counts for them; this
+        only skips their per-line bookkeeping.  Conforming frames change no
+        state and count nothing, so the run is parsed at once: if the stream
+        ends inside it, dropping the rest leaves no trace.
         """
-        self._after_pos = -1  # each of these frames is followed by its empty line
+        run: list[Any] = []
         while text.startswith(b"data: {", pos):
             newline = text.find(b"\n", pos + 6)
             if (newline < 0 or newline + 1 >= end or text[newline + 1] != 10
@@ -177,8 +205,8 @@ class SSEFramer(SSELineRules):
             except _JSONError:
                 break
             pos = newline + 2
-            yield "", value
-        return pos
+            run.append(value)
+        return run, pos
 
     # --- after the end: the end marker's empty line (DESIGN, "Recovery framing") ------
 
@@ -211,12 +239,6 @@ class SSEFramer(SSELineRules):
             self._end_open = False
             self._counts.add("unterminated_last_frame")
 
-    def _before_line_error(self, final: bool) -> Iterator[Frame]:
-        """After the lines before one over the limit: read what is held back, then raise."""
-        error = self._lines.error
-        if error is not None and not final:
-            yield from self._flush_then_raise(error)
-
     def _flush_then_raise(self, error: LimitExceeded) -> Iterator[Frame]:
         """No line after the long one will be read, so a frame held back for the next
         block is read now: it may end the stream before the error."""
@@ -228,16 +250,15 @@ class SSEFramer(SSELineRules):
         raise error
 
     def _take_deferred(self, text: bytes) -> bytes:
+        """The deferred lines, then ``text``; the raw region behind both."""
         region = self._lines.region
-        if self._deferred:
-            text = self._deferred + text
-            raw, start = self._deferred_raw, self._deferred_start
-            # Only an LF paired with a CR that ended the last block lies between.
-            gap = b"\n" * (region[1] - start - len(raw))
-            region = (raw + gap + region[0], start)
-            self._deferred = self._deferred_raw = b""
-            self._retrying = True
-        self._region = region
+        raw, start = self._deferred_raw, self._deferred_start
+        # Only an LF paired with a CR that ended the last block lies between.
+        gap = b"\n" * (region[1] - start - len(raw))
+        self._region = (raw + gap + region[0], start)
+        text = self._deferred + text
+        self._deferred = self._deferred_raw = b""
+        self._retrying = True
         return text
 
     def _count_repairs(self, text: bytes, start: int, stop: int) -> None:
@@ -256,8 +277,8 @@ class SSEFramer(SSELineRules):
         It is deferred once only, so nothing is scanned more than twice.
         """
         self._deferred = bytes(text[pos:])
-        offset = Mark(text, pos, self._region).offset()
-        raw, raw_start = self._region
+        offset = Mark(text, pos, self._raw_region()).offset()
+        raw, raw_start = self._raw_region()
         self._deferred_raw = bytes(raw[offset - raw_start :])
         self._deferred_start = offset
 
