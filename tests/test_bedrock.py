@@ -212,7 +212,8 @@ def test_text_under_any_split(pieces: list[str], cuts: list[int]) -> None:
 
 def test_messages_come_as_soon_as_they_are_complete() -> None:
     """No read is held back waiting for a line end: binary has none to wait for."""
-    message = event("contentBlockDelta", {"contentBlockIndex": 0, "delta": {"text": "Hi"}})
+    message = encode_message({":event-type": "contentBlockDelta"},
+                             b'{"contentBlockIndex":0,"delta":{"text":"Hi"}}')
     assert b"\n" not in message and b"\r" not in message
     for first in (b"", event("messageStart", {"role": "assistant"})):
         chat = ChatStreamDecoder()
