@@ -162,6 +162,8 @@ def _feed_all(dec: Any, pieces: Sequence[bytes], strict: bool) -> list[Any] | tu
         for piece in pieces:
             events.extend(dec.feed(piece))
         events.extend(dec.close())
+        with contextlib.suppress(LocalProtocolError):
+            dec.close()  # events then an error at close(): the error comes at the next call
     except ProtocolError as exc:
         if strict:
             _check_dead(dec, "an error")

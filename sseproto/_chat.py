@@ -146,7 +146,10 @@ class ChatStreamDecoder(DecoderShell[ChatEvent]):
             return
         framer = self._framer
         frames = framer.close() if framer is not None else self._sniff_close()
-        if not self._run(frames, out) and self._dialect is not None:
+        if self._run(frames, out):
+            if self.done and isinstance(self._framer, SSEFramer):
+                self._framer.ended_at_close()  # by a frame held back until close()
+        elif self._dialect is not None:
             events = self._dialect.close()
             out += events
             # A protocol whose normal end is the end of the body (Gemini, Bedrock).

@@ -60,7 +60,7 @@ class SSEFramer(SSELineRules):
     """
 
     __slots__ = ("_after_pos", "_after_text", "_deferred", "_deferred_raw", "_deferred_start",
-                 "_end_open", "_retrying")
+                 "_end_open", "_retrying", "_tail_checked")
 
     def __init__(self, limits: Limits, on_malformed: str = "raise",
                  lines: LineSplitter | None = None) -> None:
@@ -77,6 +77,7 @@ class SSEFramer(SSELineRules):
         self._after_text = b""
         self._after_pos = -1
         self._end_open = False  # the stream ended and its last block has no empty line yet
+        self._tail_checked = False  # _close reached its own count of the last block
 
     def _frames(self, text: bytes, final: bool) -> Iterator[Frame]:
         """The frames completed by ``text`` (LF-terminated lines).
@@ -233,6 +234,12 @@ class SSEFramer(SSELineRules):
             if _has_empty_line(text) or self._lines.error is not None:
                 self._end_open = False  # (a line over the limit: stop looking)
 
+    def ended_at_close(self) -> None:
+        """The stream ended at a frame read at close(): nothing follows that frame."""
+        if not self._tail_checked:
+            self.watch_end()
+            self.end_of_input()
+
     def end_of_input(self) -> None:
         """The input ended after the end of the stream: count a missing empty line."""
         if self._end_open:
@@ -305,6 +312,8 @@ class SSEFramer(SSELineRules):
         frames = list(self._frames(tail + b"\n", True)) if tail else []
         if not self._ended:
             frames += self._end_open_frame()
+        self._end_open = False  # the last block's empty line is counted here, once
+        self._tail_checked = True
         if not self._blank_seen:
             self._counts.add("unterminated_last_frame")
         yield from frames
