@@ -52,7 +52,8 @@ __all__ = ["AsyncClient", "Client", "UnexpectedContentType"]
 MAX_JSON_BODY = 64 * 1024 * 1024
 
 #: Content types accepted for a stream ("" when the server sent none).
-STREAM_TYPES = ("text/event-stream", "application/x-ndjson", "")
+STREAM_TYPES = ("text/event-stream", "application/x-ndjson",
+                "application/vnd.amazon.eventstream", "")
 
 
 class UnexpectedContentType(RemoteProtocolError):
