@@ -157,8 +157,8 @@ class EventStreamFramer:
     :class:`~sseproto.LocalProtocolError`.
     """
 
-    __slots__ = ("_buffer", "_error", "_offset", "_pending", "_pos", "_state", "_total",
-                 "max_event_size")
+    __slots__ = ("_buffer", "_error", "_known_headers", "_offset", "_pending", "_pos", "_state",
+                 "_total", "max_event_size")
 
     def __init__(self, *, max_event_size: int = DEFAULT_MAX_EVENT_SIZE) -> None:
         if type(max_event_size) is not int or max_event_size < 1:
@@ -171,6 +171,9 @@ class EventStreamFramer:
         self._pending: RemoteProtocolError | None = None
         self._error: RemoteProtocolError | None = None
         self._state = _State.OPEN
+        # Header sections already read, by their bytes: a stream repeats a few
+        # (Bedrock's three headers per event type), so most are read once.
+        self._known_headers: dict[bytes, dict[str, HeaderValue]] = {}
 
     def __repr__(self) -> str:
         return f"<EventStreamFramer {self._state.value} at byte {self._offset}>"
@@ -237,7 +240,7 @@ class EventStreamFramer:
             return None
         start = self._pos
         raw = bytes(self._buffer[start : start + total])
-        message = _parse_message(raw, self._offset)
+        message = _parse_message(raw, self._offset, self._known_headers)
         self._pos += total
         self._offset += total
         self._total = None
@@ -283,13 +286,25 @@ def _check_crc(what: str, computed: int, expected: int, offset: int, where: int)
             f" 0x{computed:08x}; the stream is corrupt", offset=offset)
 
 
-def _parse_message(raw: bytes, offset: int) -> EventStreamMessage:
+#: How many distinct header sections a framer remembers.
+_KNOWN_HEADERS = 64
+
+
+def _parse_message(raw: bytes, offset: int,
+                   known: dict[bytes, dict[str, HeaderValue]]) -> EventStreamMessage:
     """A whole message (prelude checked already): check its CRC, read headers and payload."""
     total = len(raw)
     headers_end = _PRELUDE_SIZE + _U32.unpack_from(raw, 4)[0]
     _check_crc("message", zlib.crc32(memoryview(raw)[: total - _CRC_SIZE]),
                _U32.unpack_from(raw, total - _CRC_SIZE)[0], offset, offset + total - _CRC_SIZE)
-    headers = _Headers(raw, offset).parse(_PRELUDE_SIZE, headers_end)
+    section = raw[_PRELUDE_SIZE:headers_end]
+    headers = known.get(section)
+    if headers is None:
+        headers = _Headers(raw, offset).parse(_PRELUDE_SIZE, headers_end)
+        if len(known) >= _KNOWN_HEADERS:
+            known.clear()
+        known[section] = headers
+    headers = dict(headers)  # each message owns its dict
     return EventStreamMessage(headers=headers, payload=raw[headers_end : total - _CRC_SIZE],
                               offset=offset)
 
