@@ -6,6 +6,7 @@ Run from the repository root, with the SDKs installed in the environment
     pip install openai anthropic mistralai google-genai ollama botocore huggingface_hub
     python spec/captures/_expect.py            # rewrites every <name>.expected.json
     python spec/captures/_expect.py --check    # compares, writes nothing
+    python spec/captures/_provenance.py        # then re-renders PROVENANCE.md
 
 Nothing here imports sseproto: each capture's bytes go through the SDK's
 own stream parser (SSE decoder, event-stream decoder, NDJSON reader) and the
