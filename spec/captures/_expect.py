@@ -313,8 +313,24 @@ def expect_bedrock(body: bytes) -> dict[str, Any]:
         error = exc.response.get("Error", {})
         fields["error"] = {"message": error.get("Message"), "type": error.get("Code")}
         fields["done"] = False
+    if "usage" in fields:
+        fields["usage"] = _raw_bedrock_usage(body)
     return result("bedrock", "botocore", text="".join(text), reasoning=joined(reasoning),
                   tool_calls=[calls[n] for n in sorted(calls)] or None, **fields)
+
+
+def _raw_bedrock_usage(body: bytes) -> Any:
+    """metadata.usage as sent: botocore's parser drops members its model does not know
+    (``serverToolUsage``), and usage is compared as sent, as for Gemini."""
+    from botocore.eventstream import EventStreamBuffer
+
+    buffer = EventStreamBuffer()
+    buffer.add_data(body)
+    usage = None
+    for message in buffer:
+        if message.headers.get(":event-type") == "metadata":
+            usage = json.loads(message.payload).get("usage")
+    return usage
 
 
 def _bedrock_event(event: dict[str, Any], text: list[str], reasoning: list[str],
