@@ -6,6 +6,7 @@ Run from the repository root, with the SDKs installed in the environment
     pip install openai anthropic mistralai google-genai ollama botocore huggingface_hub
     python spec/captures/_expect.py            # rewrites every <name>.expected.json
     python spec/captures/_expect.py --check    # compares, writes nothing
+    python spec/captures/_provenance.py        # then re-renders PROVENANCE.md
 
 Nothing here imports sseproto: each capture's bytes go through the SDK's
 own stream parser (SSE decoder, event-stream decoder, NDJSON reader) and the
@@ -359,8 +360,8 @@ def _bedrock_event(event: dict[str, Any], text: list[str], reasoning: list[str],
 
 
 def expect_ollama(body: bytes) -> dict[str, Any]:
-    import ollama
-
+    """/api/chat lines (``message``) as ChatResponse, /api/generate lines
+    (``response``) as GenerateResponse, both the ollama SDK's own models."""
     text: list[str] = []
     reasoning: list[str] = []
     calls: list[dict[str, Any]] = []
@@ -372,17 +373,30 @@ def expect_ollama(body: bytes) -> dict[str, Any]:
         if "error" in value:
             fields["error"] = {"message": value["error"], "type": None}
             break
-        part = ollama.ChatResponse.model_validate(value)
-        text.append(part.message.content or "")
-        reasoning.extend([part.message.thinking] if part.message.thinking else [])
-        calls.extend({"id": None, "name": call.function.name,
-                      "arguments": json.dumps(dict(call.function.arguments))}
-                     for call in part.message.tool_calls or [])
-        if part.done:
-            fields.update(done=True, finish_reason=part.done_reason)
+        part = _ollama_part(value)
+        text.append(part["content"])
+        reasoning.extend([part["thinking"]] if part["thinking"] else [])
+        calls.extend(part["tool_calls"])
+        if part["done"]:
+            fields.update(done=True, finish_reason=part["done_reason"])
             break
     return result("ollama", "ollama", text="".join(text), reasoning=joined(reasoning),
                   tool_calls=calls or None, **fields)
+
+
+def _ollama_part(value: dict[str, Any]) -> dict[str, Any]:
+    import ollama
+
+    if "message" not in value:
+        generate = ollama.GenerateResponse.model_validate(value)
+        return {"content": generate.response or "", "thinking": generate.thinking,
+                "tool_calls": [], "done": generate.done, "done_reason": generate.done_reason}
+    chat = ollama.ChatResponse.model_validate(value)
+    calls = [{"id": None, "name": call.function.name,
+              "arguments": json.dumps(dict(call.function.arguments))}
+             for call in chat.message.tool_calls or []]
+    return {"content": chat.message.content or "", "thinking": chat.message.thinking,
+            "tool_calls": calls, "done": chat.done, "done_reason": chat.done_reason}
 
 
 # --- Hugging Face TGI (text-generation-inference /generate_stream) --------------------
