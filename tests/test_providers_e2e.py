@@ -10,6 +10,7 @@ line is tried from the outside too: ``sseproto serve`` in a subprocess,
 
 from __future__ import annotations
 
+import asyncio
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -72,6 +73,18 @@ def test_client_against_the_replay_server(recorded: tuple[Path, bytes],
             sseproto.Client(server.url, timeout=10) as client:
         got = list(client.stream_chat(PAYLOAD, "/model/m/converse-stream"))
     assert got == expected
+
+
+def test_async_client_against_the_replay_server(recorded: tuple[Path, bytes]) -> None:
+    path, body = recorded
+
+    async def main(url: str) -> list[sseproto.ChatEvent]:
+        async with sseproto.AsyncClient(url, timeout=10) as client:
+            return [event async for event in client.stream_chat(PAYLOAD)]
+
+    with ReplayServer(load(path), faults=[parse_fault("bytewise")]) as server:
+        got = asyncio.run(asyncio.wait_for(main(server.url), 30))
+    assert got == offline(body)
 
 
 def test_httpx_adapter_against_the_replay_server(recorded: tuple[Path, bytes]) -> None:
