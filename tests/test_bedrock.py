@@ -22,7 +22,7 @@ from sseproto import (
     StreamError,
 )
 from sseproto.framing.eventstream import encode_message
-from tests.chat_helpers import decode_chat
+from tests.chat_helpers import decode_chat, outcome
 from tests.helpers import bytewise, load_vectors, split_at
 
 botocore_session = pytest.importorskip("botocore.session")
@@ -219,3 +219,18 @@ def test_messages_come_as_soon_as_they_are_complete() -> None:
         chat = ChatStreamDecoder()
         chat.feed(first)
         assert [e.content for e in chat.feed(message)] == ["Hi"]
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.text(max_size=6), max_size=4), st.data())
+def test_corrupt_streams_give_the_same_outcome_whatever_the_split(
+        pieces: list[str], data: st.DataObject) -> None:
+    """Only ProtocolError escapes, and the outcome (events or error) never depends on cuts."""
+    wire = bytearray(text_stream(*pieces))
+    for _ in range(data.draw(st.integers(0, 3))):
+        wire[data.draw(st.integers(0, len(wire) - 1))] = data.draw(st.integers(0, 255))
+    wire = wire[: data.draw(st.integers(0, len(wire)))]
+    cuts = data.draw(st.lists(st.integers(0, len(wire)), max_size=8))
+    for kwargs in ({}, {"dialect": "bedrock", "on_malformed": "skip"}, {"max_event_size": 120}):
+        whole = outcome([bytes(wire)], **kwargs)
+        assert outcome(split_at(bytes(wire), cuts), **kwargs) == whole
