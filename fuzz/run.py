@@ -834,6 +834,9 @@ def generate_bedrock_stream(rng: random.Random) -> bytes:
              {"type": "message_stop"}],
             [openai_chunk(rng) for _ in range(3)],
             [{kind: body} for kind, body in events],
+            [{"outputText": "Hi", "completionReason": rng.choice([None, "FINISH"])},
+             {"generation": "x", "stop_reason": "stop"}],
+            [{"outputs": [{"text": "Bon", "stop_reason": rng.choice([None, "stop", 3])}]}],
         ])
         events = [("chunk", {"bytes": base64.b64encode(json.dumps(value).encode()).decode()})
                   for value in inner]

@@ -74,6 +74,13 @@ def accumulate(events: list[dict[str, Any]]) -> dict[str, Any]:
             out["text"] += event["delta"].get("text", "")
         elif event.get("type") == "message_delta":
             out["stop"] = event["delta"]["stop_reason"]
+        else:  # Titan, Llama, Mistral: the model's own text chunks
+            native = event.get("outputs", [event])[0]
+            out["text"] += native.get("outputText") or native.get("generation") or \
+                native.get("text") or ""
+            stop = native.get("completionReason") or native.get("stop_reason")
+            out["stop"] = stop.lower() if stop else out["stop"]
+            out["usage"] = event.get("amazon-bedrock-invocationMetrics", out["usage"])
     return out
 
 

@@ -17,6 +17,10 @@ the ``:event-type`` header with a JSON payload.
   the dialect that recognises the first one (Anthropic Claude's Messages
   events, OpenAI-compatible chunks), or, for Amazon Nova, whose objects
   are ConverseStream events keyed by name, to the ConverseStream rules.
+  Amazon Titan, Meta Llama and Mistral send their own text chunks
+  (``outputText``, ``generation``, ``outputs[0].text``) with a stop reason
+  (lower-cased) and ``amazon-bedrock-invocationMetrics`` (the usage) on the
+  last; the stream ends with the body.
 - Exceptions (``:message-type`` ``exception`` or ``error``) are
   StreamErrors typed by ``:exception-type`` (or ``:error-code``).
 """
@@ -45,6 +49,7 @@ class BedrockDialect(Dialect):
         self._stopped = False  # messageStop was seen
         self._inner: Dialect | None = None  # the model's dialect (InvokeModelWithResponseStream)
         self._nova = False  # InvokeModelWithResponseStream chunks in ConverseStream's shape
+        self._native: tuple[str, str] | None = None  # a model's own text chunks: (text, reason)
 
     def payload(self, event: str, value: dict[str, Any]) -> list[ChatEvent]:
         if event == "chunk":
@@ -129,18 +134,42 @@ class BedrockDialect(Dialect):
 
     def _chunk(self, value: dict[str, Any]) -> list[ChatEvent]:
         inner = _decode_bytes(value)
-        if self._inner is None and not self._nova:
+        if self._inner is None and not self._nova and self._native is None:
             self._nova = len(inner) == 1 and next(iter(inner)) in _HANDLERS
-            if not self._nova:
+            self._native = next((keys for keys in _NATIVE if keys[0] in inner), None)
+            if not self._nova and self._native is None:
                 return self._first_inner(inner)
         if self._inner is not None:
             return self._inner.payload("", inner)
+        if self._native is not None:
+            return self._native_chunk(inner, *self._native)
         if len(inner) != 1:
             raise shape_error("bytes", "one ConverseStream event", inner)
         [(event, body)] = inner.items()
         if type(body) is not dict:
             raise shape_error(f"bytes.{event}", "an object", body)
         return self.payload(event, body) if event != "chunk" else []
+
+    def _native_chunk(self, inner: dict[str, Any], text_key: str,
+                      reason_key: str) -> list[ChatEvent]:
+        """A chunk of a model's own text format (Titan, Llama, Mistral): text and a reason."""
+        if text_key == "outputs":  # Mistral: {"outputs": [{"text", "stop_reason"}]}
+            outputs = inner.get("outputs")
+            if type(outputs) is not list or not outputs or type(outputs[0]) is not dict:
+                raise shape_error("bytes.outputs", "an array of objects", outputs)
+            inner = outputs[0]
+            text_key = "text"
+        state = self.choice(0)
+        reason = inner.get(reason_key)
+        if reason is not None:
+            if type(reason) is not str:
+                raise shape_error(f"bytes.{reason_key}", "a string", reason)
+            self.finish(state, reason.lower(), inner)
+            self._stopped = True
+        metrics = inner.get("amazon-bedrock-invocationMetrics")
+        if type(metrics) is dict:
+            self.result.usage = metrics
+        return [self.delta(state, _text(inner, text_key, f"bytes.{text_key}"), inner)]
 
     def _first_inner(self, inner: dict[str, Any]) -> list[ChatEvent]:
         """The first decoded object picks the model's dialect, as ``auto`` picks one for SSE."""
@@ -192,6 +221,14 @@ def _block_index(value: dict[str, Any]) -> int:
         raise shape_error("contentBlockIndex", "an integer", index)
     return index
 
+
+#: Models whose InvokeModelWithResponseStream chunks are their own text format:
+#: (the key holding the text, the key holding the stop reason).
+_NATIVE = (
+    ("outputText", "completionReason"),  # Amazon Titan Text: FINISH, LENGTH, ...
+    ("generation", "stop_reason"),  # Meta Llama: stop, length
+    ("outputs", "stop_reason"),  # Mistral: stop, length
+)
 
 _Handler = Callable[[BedrockDialect, dict[str, Any]], list[ChatEvent]]
 

@@ -290,6 +290,28 @@ vec(F, "bedrock-invoke-nova",
         {"messageStop": {"stopReason": "end_turn"}},
         {"metadata": {"usage": {"inputTokens": 3, "outputTokens": 2}}}]),
     [(0, "Hi"), (0, " there")], [final(0, "Hi there", "end_turn", {"inputTokens": 3, "outputTokens": 2})], True)
+METRICS = {"inputTokenCount": 5, "outputTokenCount": 3, "invocationLatency": 310, "firstByteLatency": 200}
+vec(F, "bedrock-invoke-titan",
+    "InvokeModelWithResponseStream with Amazon Titan Text: outputText pieces, completionReason (lower-cased) and the invocation metrics (the usage) on the last chunk; Final and Done at the end of the body.",
+    b"".join(chunk(v) for v in [
+        {"outputText": "Hello", "index": 0, "totalOutputTextTokenCount": None, "completionReason": None,
+         "inputTextTokenCount": 5},
+        {"outputText": " world", "index": 0, "totalOutputTextTokenCount": 3, "completionReason": "FINISH",
+         "inputTextTokenCount": None, "amazon-bedrock-invocationMetrics": METRICS}]),
+    [(0, "Hello"), (0, " world")], [final(0, "Hello world", "finish", METRICS)], True)
+vec(F, "bedrock-invoke-llama",
+    "InvokeModelWithResponseStream with Meta Llama: generation pieces, stop_reason on the last chunk.",
+    b"".join(chunk(v) for v in [
+        {"generation": "Hi", "prompt_token_count": 5, "generation_token_count": 1, "stop_reason": None},
+        {"generation": "!", "prompt_token_count": None, "generation_token_count": 2, "stop_reason": None},
+        {"generation": "", "prompt_token_count": None, "generation_token_count": 3, "stop_reason": "stop",
+         "amazon-bedrock-invocationMetrics": METRICS}]),
+    [(0, "Hi"), (0, "!"), (0, "")], [final(0, "Hi!", "stop", METRICS)], True)
+vec(F, "bedrock-invoke-mistral",
+    "InvokeModelWithResponseStream with a Mistral model: outputs[0].text pieces and outputs[0].stop_reason; cut before any stop reason, so no Final.",
+    b"".join(chunk(v) for v in [{"outputs": [{"text": "Bon", "stop_reason": None}]},
+                                {"outputs": [{"text": "jour", "stop_reason": None}]}]),
+    [(0, "Bon"), (0, "jour")], [], False)
 vec(F, "bedrock-invoke-bad-base64",
     "A chunk whose bytes is not base64 of JSON: RemoteProtocolError.",
     ev("chunk", {"bytes": "not base64!"}),
