@@ -20,8 +20,6 @@ from sseproto.framing.eventstream import (
 )
 from tests.helpers import bytewise, split_at
 
-eventstream = pytest.importorskip("botocore.eventstream")
-
 CONVERSE = [
     ({":event-type": "messageStart", ":content-type": "application/json",
       ":message-type": "event"}, b'{"p":"abcd","role":"assistant"}'),
@@ -65,6 +63,8 @@ def outcome(pieces: list[bytes], **kwargs: Any) -> Any:
 
 
 def botocore_messages(data: bytes) -> list[tuple[dict[str, Any], bytes]]:
+    """What botocore's own parser makes of ``data`` (the test skips without botocore)."""
+    eventstream = pytest.importorskip("botocore.eventstream")
     buffer = eventstream.EventStreamBuffer()
     buffer.add_data(data)
     return [(m.headers, m.payload) for m in buffer]
@@ -169,7 +169,7 @@ def test_prelude_crc_mismatch_names_the_offset() -> None:
     with pytest.raises(RemoteProtocolError, match=rf"prelude CRC32 .* at byte {len(first)}"):
         decode([bad])
     assert outcome(bytewise(bad)) == outcome([bad])
-    with pytest.raises(eventstream.ChecksumMismatch):
+    with pytest.raises(Exception, match="Checksum mismatch"):
         botocore_messages(bad)
 
 
@@ -179,7 +179,7 @@ def test_message_crc_mismatch_in_the_payload() -> None:
     with pytest.raises(RemoteProtocolError, match=r"message CRC32 mismatch .* at byte 0") as info:
         decode([bad])
     assert info.value.offset == 0
-    with pytest.raises(eventstream.ChecksumMismatch):
+    with pytest.raises(Exception, match="Checksum mismatch"):
         botocore_messages(bad)
 
 
