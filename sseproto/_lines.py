@@ -125,11 +125,7 @@ class LineSplitter:
         if data.find(b"\r", end) >= 0:
             end = data.rfind(b"\r") + 1
         if not end:
-            self._partial += data
-            if len(self._partial) > self.max_line_size:
-                raise self._line_too_long(self._consumed, len(self._partial))
-            self.room = 0 if self._special else self.max_line_size - len(self._partial)
-            return b""
+            return self._no_line_end(data)
         partial = self._partial
         if partial:
             region = partial + data[:end]
@@ -160,6 +156,14 @@ class LineSplitter:
             if b"\r" in region:
                 region = region.replace(b"\r", b"\n")
         return region
+
+    def _no_line_end(self, data: bytes) -> bytes:
+        """``data`` holds no line end: it only extends the unterminated line."""
+        self._partial += data
+        if len(self._partial) > self.max_line_size:
+            raise self._line_too_long(self._consumed, len(self._partial))
+        self.room = 0 if self._special else self.max_line_size - len(self._partial)
+        return b""
 
     def _start_of_read(self, data: bytes) -> bytes:
         """Apply the stream-start BOM rule and a pending CR's LF pairing to ``data``."""

@@ -178,7 +178,8 @@ class SSEDecoder(DecoderShell[ServerSentEvent]):
                 set_retry(ev, retry)
                 out.append(ev)
             elif block:  # an empty block only commits the id, done below
-                self.last_event_id = event_id  # committed by the blocks before
+                if index > start:
+                    self.last_event_id = event_id  # committed by the blocks before
                 self._lines_in(blocks, index, out)
                 event_id, retry = self._id_buffer, self.retry
         self.last_event_id = event_id

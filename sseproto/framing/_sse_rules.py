@@ -203,9 +203,11 @@ class SSELineRules(LineFramer):
             value = _loads(payload)
         except _JSONError:
             # Not JSON as bytes; as the SSE layer would decode it (invalid
-            # UTF-8 replaced by U+FFFD), it may be.
+            # UTF-8 replaced by U+FFFD), it may be (not when it is ASCII).
             text = decode(payload)
             try:
+                if payload.isascii():
+                    raise
                 value = _loads(text)
             except _JSONError:
                 if event != "error":

@@ -91,6 +91,8 @@ def _parse(line: bytes) -> Any:
     try:
         return _loads(line)
     except _JSONError:
+        if line.isascii():
+            raise  # decoding would change nothing
         # Not JSON as bytes; decoded as the SSE layer would (invalid UTF-8
         # replaced by U+FFFD), it may be.
         return _loads(line.decode("utf-8", "replace"))

@@ -26,7 +26,7 @@ parsed again, so the result is the one the decoded lines would give.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import orjson
@@ -38,6 +38,12 @@ from ._base import RUN, Frame, Mark
 from ._sse_rules import SSELineRules
 
 __all__ = ["SSEFramer"]
+
+#: How many times a frame may wait for more lines after its candidate failed to parse.
+_ATTEMPTS = 3
+
+#: The first bytes of an empty line (LF) and of a comment line (":").
+_IDLE_BYTES = b"\n:"
 
 # Empty lines and comment lines: one of them at least.
 _IDLE_LINES = re.compile(rb"(?:\n|:[^\n]*\n)+")
@@ -59,18 +65,21 @@ class SSEFramer(SSELineRules):
     dropped and counted).
     """
 
-    __slots__ = ("_after_pos", "_after_text", "_deferred", "_deferred_raw", "_deferred_start",
-                 "_end_open", "_retrying", "_tail_checked")
+    __slots__ = ("_after_pos", "_after_text", "_attempts", "_deferred", "_deferred_end",
+                 "_deferred_raw", "_deferred_size", "_deferred_start", "_end_open", "_next_blank",
+                 "_next_data", "_tail_checked")
 
     def __init__(self, limits: Limits, on_malformed: str = "raise",
                  lines: LineSplitter | None = None) -> None:
         super().__init__(limits, on_malformed, lines)
-        # An incomplete frame at the end of one block waits for the next block
-        # once (see _frames), with the raw bytes behind it for error offsets.
-        self._deferred = b""
-        self._deferred_raw = b""
-        self._deferred_start = 0
-        self._retrying = False
+        # An incomplete frame at the end of a block waits for the blocks that
+        # complete it (see _frames), with the raw bytes behind it for error offsets.
+        self._deferred: list[bytes] = []
+        self._deferred_raw: list[bytes] = []
+        self._deferred_size = 0
+        self._deferred_start = self._deferred_end = 0  # stream offsets of the raw bytes
+        self._attempts = 0  # times the waiting frame was tried whole and held back again
+        self._next_data = self._next_blank = -1
         # Where the last frame yielded ended in the text being read (-1: at an
         # empty line), so that a stream ended by that frame can be checked for
         # the empty line that should follow it (see watch_end).
@@ -79,63 +88,56 @@ class SSEFramer(SSELineRules):
         self._end_open = False  # the stream ended and its last block has no empty line yet
         self._tail_checked = False  # _close reached its own count of the last block
 
-    def _frames(self, text: bytes, final: bool) -> Iterator[Frame]:
-        """The frames completed by ``text`` (LF-terminated lines).
+    def feed(self, data: bytes) -> Iterable[Frame]:
+        if not self._deferred or self._ended:
+            return super().feed(data)
+        # A frame is waiting: lines that cannot end it are only added to it.
+        try:
+            text = self._lines.feed(data)
+        except LimitExceeded as exc:
+            return self._flush_then_raise(exc)
+        if text and self._waits(text):
+            self._hold(text)
+            return ()
+        return self._frames(text, False) if text or self._lines.error else ()
 
-        ``final`` (at close) means no more lines will come, so nothing is deferred.
-        """
+    def _frames(self, text: bytes, final: bool) -> Iterator[Frame]:
+        """The frames ``text`` (LF-terminated lines) completes; ``final``: no more will come."""
         if self._deferred:
+            if not final and self._waits(text):
+                self._hold(text)
+                return
             text = self._take_deferred(text)
         else:
             self._region = None  # the splitter's region: the text is its last
         self._after_text = text
         pos = 0
         end = len(text)
-        next_data = next_blank = -1  # cached search results, never searched twice
+        self._next_data = self._next_blank = -1  # searches, never repeated
         largest = self.max_event_size + 1
         while pos < end:
-            if self._pieces is None:
-                byte = text[pos]
-                if byte == 10 or byte == 58:  # an empty line ends the block; ":" a comment
-                    pos = self._idle(text, pos, byte)
-                    continue
-                if byte == 100 and self._blank_seen and not self._event:
+            if self._pieces is None and text[pos] in _IDLE_BYTES:
+                pos = self._idle(text, pos)
+                continue
+            if self._pieces is None and text[pos] == 100:  # "d"
+                if self._blank_seen and not self._event:
                     run, after = self._conforming(text, pos, end, largest)
                     if run:
                         self._after_pos = -1  # each is followed by its empty line
                         yield RUN, run
                         pos = after
-                        self._retrying = False
+                        self._attempts = 0
                         continue
-                if byte == 100 and (text.startswith(b"data: {", pos)
-                                    or text.startswith(b"data:{", pos)):
-                    start = pos + 6 if text[pos + 5] == 32 else pos + 5
-                    # The candidate runs to the next empty line or data: line.
-                    # Most often that is the end of this very line.
-                    stop = text.index(b"\n", start) + 1
-                    single = (stop == end or text[stop] == 10
-                              or text.startswith(b"data:", stop))
-                    if not single:
-                        if next_data < start:
-                            next_data = text.find(b"\ndata:", start)
-                            if next_data < 0:
-                                next_data = end
-                        if next_blank < start:
-                            next_blank = text.find(b"\n\n", start)
-                            if next_blank < 0:
-                                next_blank = end
-                        stop = next_data if next_data < next_blank else next_blank
-                        stop = stop + 1 if stop < end else end
-                    if stop - start <= largest:
-                        frame = self._candidate(text, start, stop, single)
-                        if frame is not None:
-                            self._after_pos = stop
-                            yield frame
-                            pos = stop
-                            continue
-                        if stop == end and pos and not self._retrying and not final:
-                            self._defer(text, pos)
-                            return
+                if text.startswith((b"data: {", b"data:{"), pos):
+                    frame, stop = self._whole_candidate(text, pos, end, largest)
+                    if frame is not None:
+                        self._after_pos = stop
+                        yield frame
+                        pos = stop
+                        continue
+                    if stop == end and self._attempts < _ATTEMPTS and not final:
+                        self._defer(text, pos)
+                        break
             newline = text.index(b"\n", pos)
             for frame in self._line(text, pos, newline):
                 self._after_pos = newline + 1
@@ -146,13 +148,38 @@ class SSEFramer(SSELineRules):
         if self._lines.error is not None and not final:
             yield from self._flush_then_raise(self._lines.error)
 
-    def _idle(self, text: bytes, pos: int, byte: int) -> int:
+    def _whole_candidate(self, text: bytes, pos: int, end: int,
+                         largest: int) -> tuple[Frame | None, int]:
+        """The frame of the ``data: {`` line at ``pos`` if its candidate parses whole,
+        and where the candidate ends (-1 when it is too large to try).
+
+        The candidate runs to the next empty line or ``data:`` line; most often
+        that is the end of this very line.
+        """
+        start = pos + 6 if text[pos + 5] == 32 else pos + 5
+        stop = text.index(b"\n", start) + 1
+        single = stop == end or text[stop] == 10 or text.startswith(b"data:", stop)
+        if not single:
+            if self._next_data < start:
+                found = text.find(b"\ndata:", start)
+                self._next_data = end if found < 0 else found
+            if self._next_blank < start:
+                found = text.find(b"\n\n", start)
+                self._next_blank = end if found < 0 else found
+            stop = min(self._next_data, self._next_blank)
+            stop = stop + 1 if stop < end else end
+        if stop - start > largest:
+            return None, -1
+        return self._candidate(text, start, stop, single), stop
+
+    def _idle(self, text: bytes, pos: int) -> int:
         """Skip the run of empty and comment lines at ``pos``; return where it ends.
 
         The line rules would read them one by one with the same result: an
         empty line ends the block, a comment is a keep-alive.  A run (a flood
         of keep-alives, a bomb of empty lines) is skipped at regex speed.
         """
+        byte = text[pos]
         if byte == 10 and not text.startswith((b"\n", b":"), pos + 1):
             self._blank_seen = True
             self._event = ""
@@ -178,7 +205,8 @@ class SSEFramer(SSELineRules):
             return None
         if not (single and self._blank_seen):
             self._count_repairs(text, start, stop)
-        self._retrying = self._blank_seen = False
+        self._attempts = 0
+        self._blank_seen = False
         event = self._event
         if event:
             self._event = ""
@@ -256,16 +284,35 @@ class SSEFramer(SSELineRules):
                     return
         raise error
 
-    def _take_deferred(self, text: bytes) -> bytes:
-        """The deferred lines, then ``text``; the raw region behind both."""
-        region = self._lines.region
-        raw, start = self._deferred_raw, self._deferred_start
+    def _waits(self, text: bytes) -> bool:
+        """Can the waiting frame go on waiting, ``text`` unread?
+
+        It can while ``text`` cannot end its candidate (no ``data:`` line, no
+        empty line) nor complete it (no ``}`` ending the text), the waiting
+        stays within ``max_event_size`` and no line limit error is due.
+        """
+        return (self._lines.error is None
+                and self._deferred_size + len(text) <= self.max_event_size
+                and not text.startswith((b"data:", b"\n")) and not text.endswith(b"}\n")
+                and b"\ndata:" not in text and b"\n\n" not in text)
+
+    def _hold(self, text: bytes) -> None:
+        """Add ``text`` (the splitter's last block) to the waiting frame."""
+        raw, start = self._lines.region
         # Only an LF paired with a CR that ended the last block lies between.
-        gap = b"\n" * (region[1] - start - len(raw))
-        self._region = (raw + gap + region[0], start)
-        text = self._deferred + text
-        self._deferred = self._deferred_raw = b""
-        self._retrying = True
+        self._deferred_raw.append(b"\n" * (start - self._deferred_end) + raw)
+        self._deferred_end = start + len(raw)
+        self._deferred.append(text)
+        self._deferred_size += len(text)
+
+    def _take_deferred(self, text: bytes) -> bytes:
+        """The waiting lines, then ``text``; the raw region behind both."""
+        self._hold(text)
+        self._region = (b"".join(self._deferred_raw), self._deferred_start)
+        text = b"".join(self._deferred)
+        self._deferred.clear()
+        self._deferred_raw.clear()
+        self._deferred_size = 0
         return text
 
     def _count_repairs(self, text: bytes, start: int, stop: int) -> None:
@@ -277,17 +324,22 @@ class SSEFramer(SSELineRules):
             self._unprefixed_total += lines
 
     def _defer(self, text: bytes, pos: int) -> None:
-        """Keep the incomplete frame at ``pos`` (the block's last) for the next block.
+        """Keep the incomplete frame at ``pos`` (the block's last) for the blocks after.
 
-        It is most likely a frame cut by the read boundary, which the next
-        block completes, and the fast path is much cheaper than the line rules.
-        It is deferred once only, so nothing is scanned more than twice.
+        It is most likely a frame cut by the read boundary (or, pretty-printed,
+        still arriving line by line), which later blocks complete, and the
+        fast path is much cheaper than the line rules.  It is tried whole at
+        most :data:`_ATTEMPTS` times, when a block could complete it; then the
+        line rules take it.  So nothing is scanned more than a few times.
         """
-        self._deferred = bytes(text[pos:])
+        self._attempts += 1
         offset = Mark(text, pos, self._raw_region()).offset()
         raw, raw_start = self._raw_region()
-        self._deferred_raw = bytes(raw[offset - raw_start :])
+        self._deferred = [text[pos:]]
+        self._deferred_raw = [raw[offset - raw_start :]]
+        self._deferred_size = len(text) - pos
         self._deferred_start = offset
+        self._deferred_end = raw_start + len(raw)
 
     def _close(self, tail: bytes) -> Iterator[Frame]:
         """End of stream.  ``tail`` is the unterminated last line, if any.
