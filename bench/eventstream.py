@@ -34,6 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import orjson
 from run import (
+    TIMER,
     Result,
     Runner,
     Workload,
@@ -185,13 +186,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--rounds", type=int, default=9)
     ap.add_argument("--quick", action="store_true", help="2,000 events, 3 rounds")
     ap.add_argument("--seed", type=int, default=20240607)
+    ap.add_argument("--timer", choices=list(TIMER), default="cpu",
+                    help="cpu: this process's CPU time (default); wall: wall-clock time")
     args = ap.parse_args(argv)
     events, rounds = (2_000, 3) if args.quick else (args.events, args.rounds)
     print("# AWS event-stream decoding (Bedrock ConverseStream)")
     print("  " + ", ".join(f"{k} {v}" for k, v in versions().items()))
-    print(f"  {events} text deltas, {rounds} interleaved rounds")
+    print(f"  {events} text deltas, {rounds} interleaved rounds, {args.timer} time")
     wls = workloads(events, args.seed)
-    run_rounds(wls, rounds)
+    run_rounds(wls, rounds, TIMER[args.timer])
     print_table(wls, "ConverseStream bodies (the baseline reads the SSE form of the same tokens)")
     for wl in wls:
         rates = ", ".join(f"{name} {wl.nbytes / m / 1e6:.0f} MB/s"
