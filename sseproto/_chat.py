@@ -157,13 +157,15 @@ class ChatStreamDecoder(DecoderShell[ChatEvent]):
                 return bool(out) and type(out[-1]) in (Done, StreamError)
             frames = chain([self._first], frames)
             self._frame_count -= 1
-        payload = dialect.payload
+        payload, plain_run = dialect.payload, dialect.plain_run
         for event, value in frames:
+            if event is RUN:  # event-less objects: the dialect's fast path takes most
+                taken = plain_run(value, 0, out)
+                self._frame_count += taken
+                if taken < len(value) and self._plain(dialect, value, taken, out):
+                    return True
+                continue
             if type(value) is not dict or event == "error":
-                if event is RUN:
-                    if self._plain(dialect, value, out):
-                        return True
-                    continue
                 events = self._special(dialect, event, value)
             else:
                 self._frame_count += 1
@@ -175,24 +177,27 @@ class ChatStreamDecoder(DecoderShell[ChatEvent]):
                 return True
         return False
 
-    def _plain(self, dialect: Dialect, values: list[dict[str, Any]],
+    def _plain(self, dialect: Dialect, values: list[dict[str, Any]], at: int,
                out: list[ChatEvent]) -> bool:
-        """A run of event-less payloads: the dialect's fast path, the general one where it stops."""
-        at, end = 0, len(values)
-        while at < end:
+        """The rest of a run of event-less payloads from ``at``, where the dialect's fast
+        path stopped: the general path for that one, the fast path again after it."""
+        end = len(values)
+        while True:
+            self._frame_count += 1
+            try:
+                events = dialect.payload("", values[at])
+            except ShapeError as exc:
+                events = self._bad_shape(values[at], exc)
+            if events and self._deliver(events, out):
+                return True
+            at += 1
+            if at >= end:
+                return False
             taken = dialect.plain_run(values, at, out)
             self._frame_count += taken - at
             if taken >= end:
                 return False
-            self._frame_count += 1
-            try:
-                events = dialect.payload("", values[taken])
-            except ShapeError as exc:
-                events = self._bad_shape(values[taken], exc)
-            if events and self._deliver(events, out):
-                return True
-            at = taken + 1
-        return False
+            at = taken
 
     def _deliver(self, events: list[ChatEvent], out: list[ChatEvent]) -> bool:
         """Add ``events`` to ``out``; True when the last one ends the stream."""
