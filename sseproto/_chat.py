@@ -92,7 +92,6 @@ class ChatStreamDecoder(DecoderShell[ChatEvent]):
         self._framer: Framer | None = None
         self._framing = ""
         self._sniff_lines: LineSplitter | None = None
-        self._splitter: LineSplitter | None = None  # the line framer's splitter, if any
         self._sniff_ignored = 0  # non-empty blank lines before the first byte that counts
         self._frame_count = 0
         self._first: Frame = ("", None)  # the frame that chose the dialect (auto)
@@ -140,10 +139,6 @@ class ChatStreamDecoder(DecoderShell[ChatEvent]):
         frames = framer.close() if framer is not None else self._sniff_close()
         if not self._run(frames, out) and self._dialect is not None:
             out += self._dialect.close()
-
-    def _park_room(self) -> int:
-        splitter = self._splitter
-        return splitter.room if splitter is not None else 0
 
     # --- frames to events -----------------------------------------------------------
 
@@ -339,11 +334,9 @@ class PayloadDecoder(DecoderShell[tuple[str, Any]]):
         super().__init__()
         self._framer = SSEFramer(resolve_limits(limits, max_line_size, max_event_size),
                                  on_malformed)
+        self._splitter = self._framer.splitter
         #: ``True`` once ``[DONE]`` was read.
         self.done = False
-
-    def _park_room(self) -> int:
-        return self._framer.splitter.room
 
     def _feed(self, data: bytes, out: list[tuple[str, Any]]) -> None:
         frames = self._framer.feed(data)
