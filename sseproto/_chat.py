@@ -99,7 +99,8 @@ class ChatStreamDecoder(DecoderShell[ChatEvent]):
         #: ``True`` once the stream reached its protocol's normal end.
         self.done = False
         if dialect == "auto":
-            self._sniff_lines = self._splitter = LineSplitter(self._limits.max_line_size)
+            # Parking waits for the first byte (0x00 would start a binary stream).
+            self._sniff_lines = LineSplitter(self._limits.max_line_size)
         else:
             name, factory, cls = lookup(dialect)
             self._use_framing(cls.framing, make_framer(cls.framing, self._limits, on_malformed))
@@ -131,14 +132,28 @@ class ChatStreamDecoder(DecoderShell[ChatEvent]):
         frames = framer.feed(data) if framer is not None else self._sniff(data)
         if frames and self._run(frames, out):
             self._end()
+            if self.done and isinstance(self._framer, SSEFramer):
+                self._framer.watch_end()
+
+    def _after_end(self, data: bytes) -> None:
+        if isinstance(self._framer, SSEFramer):
+            self._framer.after_end(data)
 
     def _close(self, out: list[ChatEvent], ended: bool) -> None:
         if ended:
+            if isinstance(self._framer, SSEFramer):
+                self._framer.end_of_input()  # an end marker without its empty line
             return
         framer = self._framer
         frames = framer.close() if framer is not None else self._sniff_close()
-        if not self._run(frames, out) and self._dialect is not None:
-            out += self._dialect.close()
+        if self._run(frames, out):
+            if self.done and isinstance(self._framer, SSEFramer):
+                self._framer.ended_at_close()  # by a frame held back until close()
+        elif self._dialect is not None:
+            events = self._dialect.close()
+            out += events
+            # A protocol whose normal end is the end of the body (Gemini, Bedrock).
+            self.done = bool(events) and type(events[-1]) is Done
 
     # --- frames to events -----------------------------------------------------------
 
@@ -292,6 +307,8 @@ class ChatStreamDecoder(DecoderShell[ChatEvent]):
             framer = make_framer("eventstream", self._limits, self._on_malformed)
             self._use_framing("eventstream", framer)
             return framer.feed(data)
+        if self._sniffed:  # a line stream: parking may go by this splitter's room
+            self._splitter = lines
         text = lines.feed(data)
         if not text.lstrip(_BLANK):
             self._sniff_ignored += sum(1 for line in text.split(b"\n")[:-1] if line)
