@@ -6,7 +6,7 @@ LF-normalised lines that :class:`~sseproto._lines.LineSplitter` returns
 (so the BOM, CR/LF/CRLF and the line limit are handled once, for every
 framing) and sends each JSON value to ``sink("", value)``.
 
-Rules (as for the ``ollama`` dialect in the "Chat streams" guide):
+Rules (DESIGN.md, "Dialect rules"):
 
 - One JSON value per line.  Lines holding only spaces and tabs are ignored.
 - A line longer than ``max_event_size`` bytes raises

@@ -7,7 +7,7 @@ unknown fields and are dropped.  This layer works on the decoded *lines*
 (from :class:`~sseproto._lines.LineSplitter`) instead, and ends a frame where
 its JSON value closes.
 
-Rules (the wire note ``spec/dialects/recovery.md``, also in the documentation):
+Rules (DESIGN.md, "Recovery framing"):
 
 - Outside a frame, lines are SSE fields.  ``data: V`` starts a frame; a frame
   whose value is ``[DONE]`` is the end marker.  ``event:`` and ``id:`` lines
