@@ -178,7 +178,7 @@ def incomplete_chat(chat: ChatStreamDecoder, errored: bool) -> IncompleteStream 
 
 
 def _fill_sdk_chunk(chunk: Any) -> Any:
-    """Give every delta a ``content`` string, as the Prediction Guard SDK loop expects."""
+    """Give every delta a ``content`` string, as the seed's SDK loop expects."""
     if isinstance(chunk, dict):
         for choice in chunk.get("choices") or ():
             if isinstance(choice, dict):
@@ -292,7 +292,7 @@ class Client(_Base):
 
     def stream_chat(self, payload: Mapping[str, Any], path: str = "/chat/completions",
                     *, dialect: str = "auto") -> Iterator[ChatEvent]:
-        """POST ``payload`` and yield chat events, as :class:`ChatStreamDecoder` gives them."""
+        """POST ``payload`` and yield chat events; see DESIGN.md for the rules."""
         chat = ChatStreamDecoder(dialect)
         errored = False
         for event in self._exchange("POST", path, _Exchange("chat", chat), dict(payload)):

@@ -1,4 +1,4 @@
-"""Architecture rules (docs: "Architecture"), checked on the source and at import time."""
+"""Architecture rules from DESIGN.md, checked on the source and at import time."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import sys
 from tests.helpers import ROOT
 
 PACKAGE = ROOT / "sseproto"
-# Modules allowed to do I/O: the sans-IO core never imports these (docs: "Architecture").
+# Modules allowed to do I/O (DESIGN.md, "Where I/O may live").
 IO_ALLOWED = {"client.py", "server.py", "transcript.py", "cli.py", "__main__.py", "testing.py",
               "__init__.py"}
 FORBIDDEN = {"socket", "ssl", "asyncio", "threading", "time", "selectors", "subprocess"}

@@ -156,10 +156,17 @@ def fresh_venv(where: Path) -> Path:
 
 @pytest.fixture(scope="module")
 def dists(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, str]:
-    """(sdist, wheel, build output): built once, the wheel from the sdist."""
-    pytest.importorskip("build", reason="python -m build needs the 'build' package (test extra)")
+    """(sdist, wheel, build output): built once, the wheel from the sdist.
+
+    ``build`` runs from a virtual environment of its own, outside the
+    repository, as a release would: nothing from this interpreter leaks in.
+    """
+    tools = tmp_path_factory.mktemp("build-tools")
+    python = fresh_venv(tools / "venv")
+    run(python, "-m", "pip", "install", "-q", "--disable-pip-version-check", "build",
+        cwd=tools, env=clean_env())
     out = tmp_path_factory.mktemp("dist")
-    log = run(sys.executable, "-m", "build", "--outdir", out, ROOT, cwd=out, env=clean_env())
+    log = run(python, "-m", "build", "--outdir", out, ROOT, cwd=out, env=clean_env())
     (sdist,) = out.glob("*.tar.gz")
     (wheel,) = out.glob("*.whl")
     return sdist, wheel, log
