@@ -4,7 +4,7 @@
     python fuzz/run.py --minutes N [--seed S] [--target sse|chat|all]
     python fuzz/run.py --atheris [--minutes N] [--target ...] [-- libFuzzer flags]
 
-The contract checked (the decoders' documented guarantees): whatever bytes ``SSEDecoder`` and
+The contract checked (DESIGN.md): whatever bytes ``SSEDecoder`` and
 ``ChatStreamDecoder`` are fed, split anywhere, they raise nothing but
 ``sseproto.ProtocolError`` subclasses, never hang or slow down super-linearly,
 and the outcome (events, ``done``, ``repairs``, ``last_event_id``/``retry``,

@@ -4,9 +4,9 @@
 Every input is built here from readable Python: JSON chunks written with
 ``json.dumps(..., separators=(",", ":"))`` and then framed (conforming SSE,
 the Prediction Guard pretty-printed form, CRLF, ...).  The expected deltas,
-finals, done flag, error and exception are typed BY HAND from the chat event
-rules and the dialect table (the "Chat streams" guide of the documentation)
-and spec/dialects/*.md.  No sseproto code is imported or run.
+finals, done flag, error and exception are typed BY HAND from the rules in
+/work/shared/DESIGN.md ("Chat event rules", "Recovery framing", "Dialect
+rules") and spec/dialects/*.md.  No sseproto code is imported or run.
 
 Vector keys (every file is a JSON array of these objects):
 
@@ -79,7 +79,7 @@ def single_lines(*payloads):
 
 
 def render(value, step=""):
-    """Pretty-print JSON the way Prediction Guard does (see samples/prediction-guard.sse): one
+    """Pretty-print JSON the way Prediction Guard does (see the seed): one
     member per line, ``"key":`` glued to the value, brackets on their own lines."""
     if isinstance(value, dict | list):
         items = list(value.items()) if isinstance(value, dict) else [(None, v) for v in value]
@@ -139,64 +139,70 @@ DONE = "[DONE]"
 STOP = "stop"
 
 # =====================================================================
-# prediction-guard.json: the Prediction Guard example stream (samples/prediction-guard.sse)
+# seed.json: the Prediction Guard stream from the seed document
 # =====================================================================
-F = "prediction-guard"
+F = "seed"
 
 with open(os.path.join(ROOT, "samples", "prediction-guard.sse"), "rb") as fh:
-    PG = fh.read()
+    SEED = fh.read()
+SEED_DOC = "/work/shared/seed/prediction-guard-streaming-chat.md"
+if os.path.exists(SEED_DOC):  # the seed document lives outside the repository
+    with open(SEED_DOC, "rb") as fh:
+        _doc = fh.read()
+    # The sample is the bytes between the first "data: {" and the text "This approach".
+    assert _doc[_doc.index(b"data: {") : _doc.index(b"This approach")] == SEED
 
-# The two JSON chunks of the example, to re-frame them (CRLF, blank lines, indentation).
-_parts = PG.decode().split("data: ")
+# The two JSON chunks of the seed, to re-frame them (CRLF, blank lines, indentation).
+_parts = SEED.decode().split("data: ")
 assert _parts[0] == "" and _parts[3] == "[DONE]\n\n" and len(_parts) == 4
-PG1, PG2 = json.loads(_parts[1]), json.loads(_parts[2])
-# The pretty-printer above reproduces the example's frames byte for byte.
-assert pg(PG1) + pg(PG2) + "data: [DONE]\n\n" == PG.decode()
+SEED1, SEED2 = json.loads(_parts[1]), json.loads(_parts[2])
+# The pretty-printer above reproduces the seed's frames byte for byte.
+assert pg(SEED1) + pg(SEED2) + "data: [DONE]\n\n" == SEED.decode()
 
-PG_TEXT = (
+SEED_TEXT = (
     "Thanks, I try to keep things interesting. Now, if you want something more serious,"
     " how about a weather update or a joke? Your choice!\n\nWeather: Sunny with a slight"
     " chance of humor.\nJoke: A man walks into a bar and says, \"I'll have a beer, and tell"
     " me a joke about time.\" The bartender replies, \"Time to go, you're two minutes past"
     " last call!\""
 )
-PG_DELTAS = [(0, " past"), (0, None)]
-PG_FINALS = [final(0, PG_TEXT, STOP)]
+SEED_DELTAS = [(0, " past"), (0, None)]
+SEED_FINALS = [final(0, SEED_TEXT, STOP)]
 
-vec(F, "prediction-guard-verbatim",
-    "The Prediction Guard example stream verbatim: pretty-printed JSON, only the first line prefixed, no blank line between frames (one after [DONE]).",
-    PG, PG_DELTAS, PG_FINALS, True)
-vec(F, "prediction-guard-dialect-predictionguard",
-    "The Prediction Guard example with the predictionguard dialect alias.",
-    PG, PG_DELTAS, PG_FINALS, True, dialect="predictionguard")
-vec(F, "prediction-guard-dialect-openai",
-    "The Prediction Guard example with the openai dialect, which honours generated_text.",
-    PG, PG_DELTAS, PG_FINALS, True, dialect="openai")
-vec(F, "prediction-guard-crlf",
-    "The Prediction Guard example with every LF replaced by CRLF.",
-    PG.replace(b"\n", b"\r\n"), PG_DELTAS, PG_FINALS, True)
-vec(F, "prediction-guard-blank-lines",
-    "The Prediction Guard example's pretty-printed frames each followed by a blank line.",
-    (pg(PG1, blank=True) + pg(PG2, blank=True) + "data: [DONE]\n\n").encode(),
-    PG_DELTAS, PG_FINALS, True)
-vec(F, "prediction-guard-crlf-blank-lines",
-    "The Prediction Guard example's pretty-printed frames with CRLF line ends and a blank line after each.",
-    (pg(PG1, eol="\r\n", blank=True) + pg(PG2, eol="\r\n", blank=True)
+vec(F, "seed-verbatim",
+    "The seed's Prediction Guard stream verbatim: pretty-printed JSON, only the first line prefixed, no blank line between frames (one after [DONE]).",
+    SEED, SEED_DELTAS, SEED_FINALS, True)
+vec(F, "seed-dialect-predictionguard",
+    "The seed stream with the predictionguard dialect alias.",
+    SEED, SEED_DELTAS, SEED_FINALS, True, dialect="predictionguard")
+vec(F, "seed-dialect-openai",
+    "The seed stream with the openai dialect, which honours generated_text.",
+    SEED, SEED_DELTAS, SEED_FINALS, True, dialect="openai")
+vec(F, "seed-crlf",
+    "The seed stream with every LF replaced by CRLF.",
+    SEED.replace(b"\n", b"\r\n"), SEED_DELTAS, SEED_FINALS, True)
+vec(F, "seed-blank-lines",
+    "The seed's pretty-printed frames each followed by a blank line.",
+    (pg(SEED1, blank=True) + pg(SEED2, blank=True) + "data: [DONE]\n\n").encode(),
+    SEED_DELTAS, SEED_FINALS, True)
+vec(F, "seed-crlf-blank-lines",
+    "The seed's pretty-printed frames with CRLF line ends and a blank line after each.",
+    (pg(SEED1, eol="\r\n", blank=True) + pg(SEED2, eol="\r\n", blank=True)
      + "data: [DONE]\r\n\r\n").encode(),
-    PG_DELTAS, PG_FINALS, True)
-vec(F, "prediction-guard-two-space-indent",
-    "The Prediction Guard example's frames indented by two spaces per nesting level.",
-    (pg(PG1, step="  ") + pg(PG2, step="  ") + "data: [DONE]\n\n").encode(),
-    PG_DELTAS, PG_FINALS, True)
-vec(F, "prediction-guard-cr-only",
-    "The Prediction Guard example with every LF replaced by a lone CR.",
-    PG.replace(b"\n", b"\r"), PG_DELTAS, PG_FINALS, True)
-vec(F, "prediction-guard-without-done",
-    "The Prediction Guard example without its [DONE] line: the finish_reason was seen, so close() emits the Final, but the stream is not done.",
-    (pg(PG1) + pg(PG2)).encode(), PG_DELTAS, PG_FINALS, False)
-vec(F, "prediction-guard-cut-inside-second-frame",
-    "The Prediction Guard example cut inside its second pretty-printed frame: the partial frame is dropped, no Final, not done.",
-    PG[: PG.index(b'"generated_text":"Thanks')], [(0, " past")], [], False)
+    SEED_DELTAS, SEED_FINALS, True)
+vec(F, "seed-two-space-indent",
+    "The seed's frames indented by two spaces per nesting level.",
+    (pg(SEED1, step="  ") + pg(SEED2, step="  ") + "data: [DONE]\n\n").encode(),
+    SEED_DELTAS, SEED_FINALS, True)
+vec(F, "seed-cr-only",
+    "The seed stream with every LF replaced by a lone CR.",
+    SEED.replace(b"\n", b"\r"), SEED_DELTAS, SEED_FINALS, True)
+vec(F, "seed-without-done",
+    "The seed without its [DONE] line: the finish_reason was seen, so close() emits the Final, but the stream is not done.",
+    (pg(SEED1) + pg(SEED2)).encode(), SEED_DELTAS, SEED_FINALS, False)
+vec(F, "seed-cut-inside-second-frame",
+    "The seed cut inside its second pretty-printed frame: the partial frame is dropped, no Final, not done.",
+    SEED[: SEED.index(b'"generated_text":"Thanks')], [(0, " past")], [], False)
 
 # =====================================================================
 # openai.json: OpenAI chat completions and compatibles (vLLM, PG single-line)
