@@ -7,6 +7,7 @@ https://sseproto.github.io/sseproto/ (built from ``docs/`` in the repository).
 
 from __future__ import annotations
 
+from . import dialects as dialects
 from ._chat import ChatStreamDecoder
 from ._encode import encode, encode_comment
 from ._errors import (
@@ -27,10 +28,13 @@ from ._limits import Limits
 from ._sse import SSEDecoder
 from ._version import __version__
 from .client import AsyncClient, Client, UnexpectedContentType
+from .dialects import ChatResult, register_dialect
+from .framing import Repairs
 
 __all__ = [
     "AsyncClient",
     "ChatEvent",
+    "ChatResult",
     "ChatStreamDecoder",
     "Client",
     "ConnectError",
@@ -45,6 +49,7 @@ __all__ = [
     "LocalProtocolError",
     "ProtocolError",
     "RemoteProtocolError",
+    "Repairs",
     "SSEDecoder",
     "ServerSentEvent",
     "StreamError",
@@ -55,4 +60,5 @@ __all__ = [
     "__version__",
     "encode",
     "encode_comment",
+    "register_dialect",
 ]
