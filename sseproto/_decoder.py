@@ -158,6 +158,15 @@ class DecoderShell(Generic[T]):
             self._park_limit = self._park_room() + 1 if self._state is _OPEN else 0
         return out
 
+    def raise_pending(self) -> None:
+        """Raise the error held back because the same call returned events first, if any.
+
+        A caller that stops after :meth:`close` calls this so that an error
+        found after the last events is not lost.
+        """
+        if self._state is _FAILED and self._pending:
+            self._not_open()
+
     def _fail(self, exc: ProtocolError, out: list[T]) -> None:
         self._state = _FAILED
         self._park_limit = 0
