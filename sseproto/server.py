@@ -23,16 +23,23 @@ import socket
 import ssl
 import struct
 import threading
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
 from types import TracebackType
+from typing import Any
 
 import h11
 import orjson
 
-from .transcript import Transcript
+from ._errors import short_repr
+from .transcript import Transcript, redact_headers
 
-__all__ = ["Fault", "ReplayServer", "parse_fault"]
+__all__ = ["Fault", "Headers", "ReceivedRequest", "ReplayServer", "parse_fault"]
+
+#: How many received requests :attr:`ReplayServer.requests` keeps (the most recent).
+MAX_KEPT_REQUESTS = 10_000
+#: The largest request body the server reads; a larger one gets 413.
+MAX_REQUEST_BODY = 16 * 1024 * 1024
 
 _DROPPED_HEADERS = {"content-length", "transfer-encoding", "content-encoding", "connection",
                     "keep-alive"}
@@ -72,6 +79,60 @@ def parse_fault(text: str) -> Fault:
                      " status:CODE or delay:S")
 
 
+class Headers(Mapping[str, str]):
+    """Request headers, looked up by name case-insensitively (names listed lower-cased).
+
+    A header sent several times reads as its values joined with ``", "``
+    (RFC 9110 #field-lines).  ``repr()`` hides secret values.
+    """
+
+    __slots__ = ("_items",)
+
+    def __init__(self, pairs: Iterable[tuple[str, str]] = ()) -> None:
+        items: dict[str, str] = {}
+        for name, value in pairs:
+            key = name.lower()
+            items[key] = f"{items[key]}, {value}" if key in items else value
+        self._items = items
+
+    def __getitem__(self, name: str) -> str:
+        return self._items[name.lower()]
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and name.lower() in self._items
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._items)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __repr__(self) -> str:
+        return f"Headers({redact_headers(self._items)!r})"
+
+
+@dataclass(frozen=True)
+class ReceivedRequest:
+    """One request the server received: what a test wants to assert on."""
+
+    method: str
+    path: str  # the request target, query included
+    headers: Headers
+    body: bytes = field(repr=False)
+
+    @property
+    def json(self) -> Any:
+        """The body parsed as JSON, or ``None`` when it is empty or not JSON."""
+        try:
+            return orjson.loads(self.body) if self.body else None
+        except orjson.JSONDecodeError:
+            return None
+
+    def __repr__(self) -> str:
+        return (f"ReceivedRequest(method={self.method!r}, path={self.path!r},"
+                f" headers={self.headers!r}, body={short_repr(self.body)})")
+
+
 class ReplayServer:
     """Serve ``transcript`` on ``host:port`` (port 0 picks one) until stopped.
 
@@ -86,7 +147,8 @@ class ReplayServer:
         self.ssl_context = ssl_context
         self.speed = speed
         self.faults = list(faults)
-        self.requests = 0
+        #: The requests received, oldest first (at most :data:`MAX_KEPT_REQUESTS`, the latest).
+        self.requests: list[ReceivedRequest] = []
         self._sock = socket.create_server((host, port))
         self._sock.settimeout(0.2)
         self._stop = threading.Event()
@@ -149,8 +211,11 @@ class ReplayServer:
             self._clients.add(sock)
         conn = h11.Connection(h11.SERVER)
         try:
-            while not self._stop.is_set() and self._read_request(sock, conn):
-                self.requests += 1
+            while not self._stop.is_set():
+                request = self._read_request(sock, conn)
+                if request is None:
+                    return
+                self._record(request)
                 if not self._respond(sock, conn):
                     return
                 if conn.our_state is not h11.DONE or conn.their_state is not h11.DONE:
@@ -163,19 +228,33 @@ class ReplayServer:
                 self._clients.discard(sock)
             _close(sock)
 
-    def _read_request(self, sock: socket.socket, conn: h11.Connection) -> bool:
-        """Read one whole request; ``False`` when the client went away."""
+    def _record(self, request: ReceivedRequest) -> None:
+        with self._lock:
+            self.requests.append(request)
+            if len(self.requests) > MAX_KEPT_REQUESTS:
+                del self.requests[: len(self.requests) - MAX_KEPT_REQUESTS]
+
+    def _read_request(self, sock: socket.socket, conn: h11.Connection) -> ReceivedRequest | None:
+        """Read one whole request; ``None`` when the client went away."""
+        head: h11.Request | None = None
+        body = bytearray()
         while True:
             event = conn.next_event()
             if event is h11.NEED_DATA:
                 data = sock.recv(65536)
                 conn.receive_data(data)
                 if not data and conn.their_state is h11.IDLE:
-                    return False
-            elif isinstance(event, h11.EndOfMessage):
-                return True
+                    return None
+            elif isinstance(event, h11.Request):
+                head = event
+            elif isinstance(event, h11.Data):
+                body += event.data
+                if len(body) > MAX_REQUEST_BODY:
+                    raise h11.RemoteProtocolError("request body too large", 413)
+            elif isinstance(event, h11.EndOfMessage) and head is not None:
+                return _received(head, bytes(body))
             elif isinstance(event, h11.ConnectionClosed):
-                return False
+                return None
 
     def _respond(self, sock: socket.socket, conn: h11.Connection) -> bool:
         """Send the response with the faults; ``False`` when the connection must end."""
@@ -243,6 +322,14 @@ class ReplayServer:
                 sent += len(part)
         if stall is not None and stall_at >= sent:  # at (or past) the end: before the last chunk
             yield b"", stall.value
+
+
+def _received(head: h11.Request, body: bytes) -> ReceivedRequest:
+    headers = Headers((name.decode("latin-1"), value.decode("latin-1"))
+                      for name, value in head.headers)
+    return ReceivedRequest(method=head.method.decode("ascii", "replace"),
+                           path=head.target.decode("ascii", "replace"), headers=headers,
+                           body=body)
 
 
 def _byte_limit(faults: dict[str, Fault]) -> float | None:
