@@ -26,6 +26,7 @@ from ._sse import SSEDecoder
 from ._version import __version__
 from .check import check
 from .server import ReplayServer, parse_fault
+from .suite import _cli as suite_cli
 from .transcript import Transcript, TranscriptError, load, loads, record
 
 __all__ = ["main"]
@@ -112,6 +113,7 @@ def _build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--fault", action="append", default=[], metavar="FAULT",
                        help="cut:N, reset:N, stall:S[@N], bytewise, status:CODE, delay:S"
                        " (repeatable)")
+    suite_cli.add_parser(commands)
     return parser
 
 
@@ -346,7 +348,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = _build_parser().parse_args(argv)
         command = {"parse": _cmd_parse, "replay": _cmd_parse, "check": _cmd_check,
-                   "record": _cmd_record, "serve": _cmd_serve}[args.command]
+                   "record": _cmd_record, "serve": _cmd_serve,
+                   "suite": suite_cli.main}[args.command]
         return command(args, sys.stdout)
     except UsageError as exc:
         print(f"sseproto: error: {exc}", file=sys.stderr)

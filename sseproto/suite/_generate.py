@@ -1,0 +1,170 @@
+"""Build the suite's base streams (``streams.json``) from the spec vectors and captures.
+
+Run from a source checkout, after changing a vector or adding a capture::
+
+    python -m sseproto.suite._generate spec sseproto/suite/streams.json
+
+Each base stream is a body, how a client receives it (its recorded writes,
+its response headers) and its expected outcome in the ``parse --json``
+event form.  The expected events come from the vector's own expectations;
+only where a vector says nothing about the events before an error (a
+vector that raises) and for captures, sseproto's decoder fed one byte at a
+time supplies them.  The deliveries and faults applied to each base stream
+are code, in :mod:`sseproto.suite._scenarios`.
+"""
+
+from __future__ import annotations
+
+import base64
+import sys
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from .._chat import ChatStreamDecoder
+from .._errors import ProtocolError
+from .._events import ChatEvent, Delta, Done, Final, StreamError
+from ..transcript import Transcript, load
+
+__all__ = ["build", "chat_event_outcome", "decode_outcome", "main"]
+
+# Package samples are real captures too; spec/captures/ holds more when present.
+_SAMPLES = Path(__file__).resolve().parent.parent / "samples"
+
+
+def chat_event_outcome(event: ChatEvent) -> dict[str, Any]:
+    """The fields of ``event`` a client under test must print (``parse --json`` form)."""
+    if isinstance(event, Delta):
+        return {"type": "delta", "index": event.index, "content": event.content}
+    if isinstance(event, Final):
+        return {"type": "final", "index": event.index, "generated_text": event.generated_text,
+                "finish_reason": event.finish_reason, "usage": event.usage}
+    if isinstance(event, StreamError):
+        return {"type": "error", "message": event.message}
+    assert isinstance(event, Done)
+    return {"type": "done"}
+
+
+def decode_outcome(chunks: Iterable[bytes], *, close: bool = True,
+                   dialect: str = "auto") -> tuple[list[dict[str, Any]], bool]:
+    """What sseproto makes of ``chunks``, fed a byte at a time: (events, stream ok)."""
+    chat = ChatStreamDecoder(dialect)
+    events: list[ChatEvent] = []
+    try:
+        for chunk in chunks:
+            for index in range(len(chunk)):
+                events.extend(chat.feed(chunk[index : index + 1]))
+        if not close:
+            return [chat_event_outcome(event) for event in events], False
+        events.extend(chat.close())
+    except ProtocolError:
+        return [chat_event_outcome(event) for event in events], False
+    failed = any(isinstance(event, StreamError) for event in events)
+    finished = any(isinstance(event, Final | Done) for event in events)
+    return [chat_event_outcome(event) for event in events], finished and not failed
+
+
+def _body_field(data: bytes) -> dict[str, str]:
+    try:
+        return {"text": data.decode()}
+    except UnicodeDecodeError:
+        return {"b64": base64.b64encode(data).decode()}
+
+
+def _read_vectors(folder: Path) -> Iterator[tuple[str, dict[str, Any]]]:
+    for path in sorted(folder.glob("*.json")):
+        for vector in _read_json(path):
+            yield path.stem, vector
+
+
+def _read_json(path: Path) -> Any:
+    try:
+        return orjson.loads(path.read_bytes())
+    except orjson.JSONDecodeError:  # a 5000-digit number: the standard library reads it
+        import json
+
+        sys.set_int_max_str_digits(0)
+        return json.loads(path.read_text("utf-8"))
+
+
+def _sse_streams(spec: Path) -> Iterator[dict[str, Any]]:
+    for group, vector in _read_vectors(spec / "vectors" / "sse"):
+        events = [{"type": "event", "event": ev["event"], "data": ev["data"], "id": ev["id"]}
+                  for ev in vector["events"]]
+        yield {"name": vector["name"], "kind": "sse", "group": f"sse/{group}",
+               "description": vector["description"],
+               "writes": [_body_field(bytes.fromhex(vector["input_hex"]))],
+               "headers": {"content-type": "text/event-stream"},
+               "expected": events, "ok": True}
+
+
+def _vector_outcome(vector: dict[str, Any]) -> tuple[list[dict[str, Any]], bool]:
+    if vector["raises"] is not None:
+        return decode_outcome([bytes.fromhex(vector["input_hex"])])
+    events: list[dict[str, Any]] = [
+        {"type": "delta", "index": index, "content": content}
+        for index, content in vector["deltas"]]
+    events += [{"type": "final", **final} for final in vector["finals"]]
+    if vector["error"] is not None:
+        events.append({"type": "error", "message": vector["error"]["message"]})
+    elif vector["done"]:
+        events.append({"type": "done"})
+    ok = vector["error"] is None and (vector["done"] or bool(vector["finals"]))
+    return events, ok
+
+
+def _content_type(body: bytes) -> str:
+    """``application/x-ndjson`` for a stream of JSON lines, as Ollama sends it."""
+    return "application/x-ndjson" if body.lstrip()[:1] == b"{" else "text/event-stream"
+
+
+def _chat_streams(spec: Path) -> Iterator[dict[str, Any]]:
+    for group, vector in _read_vectors(spec / "vectors" / "chat"):
+        body = bytes.fromhex(vector["input_hex"])
+        expected, ok = _vector_outcome(vector)
+        if vector["dialect"] != "auto" and decode_outcome([body]) != (expected, ok):
+            continue  # the client under test is not told the dialect: auto must do
+        yield {"name": vector["name"], "kind": "chat", "group": f"chat/{group}",
+               "description": vector["description"], "writes": [_body_field(body)],
+               "headers": {"content-type": _content_type(body)},
+               "expected": expected, "ok": ok}
+
+
+def _capture_paths(spec: Path) -> list[Path]:
+    paths = sorted(_SAMPLES.glob("*.sse")) + sorted(_SAMPLES.glob("*.jsonl"))
+    return paths + sorted((spec / "captures").glob("**/*.jsonl"))
+
+
+def _capture_streams(spec: Path) -> Iterator[dict[str, Any]]:
+    seen: set[bytes] = set()
+    for path in _capture_paths(spec):
+        transcript: Transcript = load(path)
+        if transcript.body in seen or transcript.status != 200:
+            continue
+        seen.add(transcript.body)
+        writes = [data for _, data in transcript.chunks]
+        expected, ok = decode_outcome(writes)
+        name = path.stem if path.parent == _SAMPLES else f"{path.parent.name}-{path.stem}"
+        yield {"name": name, "kind": "chat", "group": "capture",
+               "description": f"a real capture ({path.name}), as recorded: {len(writes)} writes",
+               "writes": [_body_field(data) for data in writes],
+               "headers": {"content-type": _content_type(transcript.body)},
+               "expected": expected, "ok": ok}
+
+
+def build(spec: Path) -> bytes:
+    """The ``streams.json`` document for the spec folder ``spec``."""
+    streams = [*_sse_streams(spec), *_chat_streams(spec), *_capture_streams(spec)]
+    return orjson.dumps({"version": 1, "streams": streams}, option=orjson.OPT_INDENT_2) + b"\n"
+
+
+def main(argv: list[str]) -> int:
+    spec, out = Path(argv[0]), Path(argv[1])
+    out.write_bytes(build(spec))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))

@@ -1,0 +1,178 @@
+"""Serving the scenarios, and running a client command once per scenario.
+
+The command is a list of arguments in which ``{url}`` becomes the
+scenario's URL and ``{kind}`` its kind (``sse`` or ``chat``); an argument
+``{sse:TEXT}`` becomes ``TEXT`` for raw SSE scenarios and disappears for
+chat ones (``{chat:TEXT}`` the reverse), so one command line can serve
+both: ``sseproto parse --url {url} --json {sse:--sse}``.  The command also
+finds the kind and the scenario id in the environment variables
+``SSEPROTO_SUITE_KIND`` and ``SSEPROTO_SUITE_ID``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import signal
+import subprocess
+import time
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from types import TracebackType
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+import orjson
+
+from ..server import ReceivedRequest, ReplayServer, Route
+from ..transcript import Transcript
+from ._compare import Difference, OutputError, compare, parse_output
+from ._scenarios import Scenario
+
+__all__ = ["Result", "SuiteServer", "command_for", "run"]
+
+_CONDITIONAL = re.compile(r"\{(sse|chat):(.*)\}", re.DOTALL)
+_STDERR_KEPT = 2000
+
+
+class SuiteServer:
+    """Serves each scenario at ``/suite/<id>`` and the list at ``/suite/index.json``."""
+
+    def __init__(self, scenarios: Iterable[Scenario], *, host: str = "127.0.0.1",
+                 port: int = 0) -> None:
+        self.scenarios = {scenario.id: scenario for scenario in scenarios}
+        index = orjson.dumps({"scenarios": [s.index_entry() for s in self.scenarios.values()]})
+        self._index = Route(Transcript(chunks=[(0.0, index)],
+                                       headers={"content-type": "application/json"}))
+        self._server = ReplayServer(None, host=host, port=port, router=self._route)
+
+    @property
+    def url(self) -> str:
+        return self._server.url
+
+    @property
+    def requests(self) -> list[ReceivedRequest]:
+        return self._server.requests
+
+    def url_for(self, scenario: Scenario) -> str:
+        return f"{self.url}/suite/{scenario.id}"
+
+    def _route(self, request: ReceivedRequest) -> Route | None:
+        path = unquote(urlsplit(request.path).path)
+        if path == "/suite/index.json":
+            return self._index
+        scenario = self.scenarios.get(path.removeprefix("/suite/"))
+        return None if scenario is None else Route(scenario.transcript(), scenario.faults)
+
+    def serve_forever(self) -> None:
+        self._server.serve_forever()
+
+    def start(self) -> None:
+        self._server.start()
+
+    def stop(self) -> None:
+        self._server.stop()
+
+    def __enter__(self) -> SuiteServer:
+        self.start()
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.stop()
+
+
+@dataclass(frozen=True)
+class Result:
+    """How one scenario went: passed, or the first difference."""
+
+    scenario: Scenario
+    difference: Difference | None
+    received: tuple[dict[str, Any], ...] = ()
+    exit_code: int | None = None  # None: timed out
+    stderr: str = field(default="", repr=False)
+    seconds: float = 0.0
+
+    @property
+    def passed(self) -> bool:
+        return self.difference is None
+
+    def as_dict(self) -> dict[str, Any]:
+        scenario = self.scenario
+        return {"id": scenario.id, "group": scenario.group, "kind": scenario.kind,
+                "delivery": scenario.delivery, "description": scenario.description,
+                "passed": self.passed,
+                "difference": None if self.difference is None else str(self.difference),
+                "difference_index": None if self.difference is None else self.difference.index,
+                "expected": list(scenario.expected), "expected_ok": scenario.ok,
+                "received": list(self.received), "exit_code": self.exit_code,
+                "stderr": self.stderr, "seconds": round(self.seconds, 3)}
+
+
+def command_for(command: Sequence[str], url: str, kind: str) -> list[str]:
+    """``command`` with its placeholders filled in for one scenario."""
+    argv: list[str] = []
+    for arg in command:
+        conditional = _CONDITIONAL.fullmatch(arg)
+        if conditional is not None:
+            if conditional.group(1) == kind:
+                argv.append(conditional.group(2))
+            continue
+        argv.append(arg.replace("{url}", url).replace("{kind}", kind))
+    return argv
+
+
+def _execute(argv: list[str], env: dict[str, str], timeout: float) -> tuple[int | None, bytes,
+                                                                            bytes]:
+    """Run ``argv``; on timeout, kill its whole process group.  (exit code or None, out, err)"""
+    process = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, env=env, start_new_session=True)
+    try:
+        out, err = process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        out, err = process.communicate()
+        return None, out, err
+    return process.returncode, out, err
+
+
+def _run_one(command: Sequence[str], server: SuiteServer, scenario: Scenario,
+             timeout: float) -> Result:
+    env = {**os.environ, "SSEPROTO_SUITE_KIND": scenario.kind, "SSEPROTO_SUITE_ID": scenario.id}
+    started = time.monotonic()
+    code, out, err = _execute(command_for(command, server.url_for(scenario), scenario.kind),
+                              env, timeout)
+    seconds = time.monotonic() - started
+    stderr = err.decode("utf-8", "replace")[-_STDERR_KEPT:]
+    try:
+        received = parse_output(out)
+    except OutputError as exc:
+        return Result(scenario, Difference(str(exc)), (), code, stderr, seconds)
+    if code is None:
+        difference: Difference | None = Difference(
+            f"timed out after {timeout:g} s ({len(received)} events printed)")
+    else:
+        difference = compare(scenario.expected, scenario.ok, received, code)
+    return Result(scenario, difference, tuple(received), code, stderr, seconds)
+
+
+def run(command: Sequence[str], scenarios: Sequence[Scenario], *, timeout: float = 15.0,
+        jobs: int = 4, on_result: Callable[[Result], None] | None = None) -> list[Result]:
+    """Run ``command`` once per scenario (``jobs`` at a time) against a fresh server.
+
+    Returns the results in the order of ``scenarios``.  ``FileNotFoundError``
+    or ``PermissionError`` when the command cannot be started.
+    """
+    with SuiteServer(scenarios) as server, ThreadPoolExecutor(max(jobs, 1)) as pool:
+        futures = [pool.submit(_run_one, command, server, scenario, timeout)
+                   for scenario in scenarios]
+        results: list[Result] = []
+        for future in futures:
+            result = future.result()
+            if on_result is not None:
+                on_result(result)
+            results.append(result)
+    return results
