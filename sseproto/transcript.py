@@ -57,10 +57,11 @@ class Transcript:
     method: str = "POST"
     url: str = ""
     request_headers: dict[str, str] = field(default_factory=dict)
+    request_body: bytes | None = None
     status: int = 200
     reason: str = "OK"
     headers: dict[str, str] = field(default_factory=lambda: {"content-type": "text/event-stream"})
-    source: str = "transcript"  # what load() was given: transcript, sse, http, har
+    source: str = "transcript"  # what load() was given: transcript, raw, http, har, cassette
     error: str | None = None  # why a recording ended early, if it did (not saved)
 
     @property
@@ -76,7 +77,7 @@ class Transcript:
         clean = redact(self, secrets)
         head = {"sseproto": "transcript", "version": 1,
                 "request": {"method": clean.method, "url": clean.url,
-                            "headers": clean.request_headers},
+                            "headers": clean.request_headers, **_body_field(clean.request_body)},
                 "response": {"status": clean.status, "reason": clean.reason,
                              "headers": clean.headers}}
         lines = [orjson.dumps(head)]
@@ -90,6 +91,16 @@ class Transcript:
 
     def save(self, path: str | Path, secrets: Iterable[str] = ()) -> None:
         Path(path).write_bytes(self.dumps(secrets))
+
+
+def _body_field(body: bytes | None) -> dict[str, str]:
+    """The request body in a transcript head: ``body`` as text, else ``body_b64``."""
+    if body is None:
+        return {}
+    try:
+        return {"body": body.decode()}
+    except UnicodeDecodeError:
+        return {"body_b64": base64.b64encode(body).decode()}
 
 
 def redact_headers(headers: Mapping[str, str]) -> dict[str, str]:
@@ -179,17 +190,21 @@ def _scrub_chunks(chunks: list[tuple[float, bytes]],
 # --- loading ------------------------------------------------------------------------
 
 
-def load(path: str | Path) -> Transcript:
-    """Load a transcript, raw body, raw HTTP response or HAR file ("-" is not handled here)."""
+def load(path: str | Path, *, entry: int | None = None) -> Transcript:
+    """Load a transcript, raw body, raw HTTP response, HAR file or vcrpy cassette.
+
+    ``entry`` picks one entry of a HAR file or cassette (from 0); by default
+    the first whose response is an event stream.  ("-" is not handled here.)
+    """
     try:
         data = Path(path).read_bytes()
     except OSError as exc:
         raise TranscriptError(f"cannot read {path}: {exc.strerror or exc}") from None
-    return loads(data)
+    return loads(data, entry=entry)
 
 
-def loads(data: bytes) -> Transcript:
-    """Detect what ``data`` is and load it."""
+def loads(data: bytes, *, entry: int | None = None) -> Transcript:
+    """Detect what ``data`` is and load it (see :func:`load`)."""
     head = data.lstrip()[:64]
     if head.startswith(b'{"sseproto"') or head.startswith(b'{ "sseproto"'):
         return _load_jsonl(data)
@@ -202,12 +217,20 @@ def loads(data: bytes) -> Transcript:
             document = None
         if isinstance(document, dict) and isinstance(document.get("log"), dict):
             try:
-                return _load_har(document)
+                return _load_har(document, entry)
             except (AttributeError, TypeError, ValueError, KeyError) as exc:
                 raise TranscriptError(f"not a readable HAR file: {exc}") from None
+    if head.startswith(b"interactions:") or b"\ninteractions:" in data[:4096]:
+        from .tools.cassette import load_cassette
+
+        return load_cassette(data, entry)
     content_type = "application/x-ndjson" if head.startswith(b"{") else "text/event-stream"
     return Transcript(chunks=[(0.0, data)] if data else [], source="raw",
                       headers={"content-type": content_type})
+
+
+#: The transcript format versions this module reads.
+VERSIONS = (1,)
 
 
 def _load_jsonl(data: bytes) -> Transcript:
@@ -215,11 +238,16 @@ def _load_jsonl(data: bytes) -> Transcript:
     meta = _json_line(lines[0], 1)
     if not isinstance(meta, dict) or meta.get("sseproto") != "transcript":
         raise TranscriptError("line 1: not an sseproto transcript header")
+    if meta.get("version") not in VERSIONS:
+        raise TranscriptError(f"line 1: unknown transcript version {meta.get('version')!r}"
+                              f" (this sseproto {__version__} reads version"
+                              f" {', '.join(map(str, VERSIONS))}): upgrade sseproto")
     request, response = meta.get("request") or {}, meta.get("response") or {}
     try:
         transcript = Transcript(
             method=str(request.get("method", "POST")), url=str(request.get("url", "")),
             request_headers=_str_dict(request.get("headers")),
+            request_body=_request_body(request),
             status=int(response.get("status", 200)), reason=str(response.get("reason", "")),
             headers=_str_dict(response.get("headers")), source="transcript")
     except (TypeError, ValueError, AttributeError) as exc:
@@ -228,6 +256,17 @@ def _load_jsonl(data: bytes) -> Transcript:
         if line.strip():
             transcript.chunks.append(_chunk_line(line, number))
     return transcript
+
+
+def _request_body(request: dict[str, Any]) -> bytes | None:
+    if isinstance(request.get("body"), str):
+        return str(request["body"]).encode()
+    if isinstance(request.get("body_b64"), str):
+        try:
+            return base64.b64decode(request["body_b64"], validate=True)
+        except binascii.Error:
+            raise TranscriptError('line 1: bad base64 in "body_b64"') from None
+    return None
 
 
 def _json_line(line: bytes, number: int) -> Any:
@@ -280,24 +319,40 @@ def _load_http(data: bytes) -> Transcript:
                       headers=dict(head.headers), source="http")
 
 
-def _load_har(document: dict[str, Any]) -> Transcript:
-    entries = document["log"].get("entries") or []
-    for entry in entries:
-        response = entry.get("response") or {}
-        content = response.get("content") or {}
-        text = content.get("text")
-        if not isinstance(text, str):
-            continue
-        body = base64.b64decode(text) if content.get("encoding") == "base64" else text.encode()
-        request = entry.get("request") or {}
-        headers = {h["name"].lower(): h["value"] for h in response.get("headers") or []
-                   if isinstance(h, dict) and "name" in h and "value" in h}
-        headers.setdefault("content-type", content.get("mimeType") or "text/event-stream")
-        return Transcript(chunks=[(0.0, body)], method=str(request.get("method", "GET")),
-                          url=str(request.get("url", "")), status=int(response.get("status", 200)),
-                          reason=str(response.get("statusText", "")), headers=headers,
-                          source="har")
-    raise TranscriptError("the HAR file has no entry with response content text")
+def _load_har(document: dict[str, Any], entry: int | None) -> Transcript:
+    """One HAR entry: number ``entry``, else the first event stream, else the first with text."""
+    entries = [e for e in document["log"].get("entries") or [] if isinstance(e, dict)]
+    if entry is not None:
+        if not 0 <= entry < len(entries):
+            raise TranscriptError(f"--entry {entry}: the HAR file has {len(entries)} entries"
+                                  f" (0 to {len(entries) - 1})")
+        return _har_entry(entries[entry])
+    readable = [_har_entry(e) for e in entries
+                if isinstance(((e.get("response") or {}).get("content") or {}).get("text"), str)]
+    if not readable:
+        raise TranscriptError("the HAR file has no entry with response content text")
+    return next((t for t in readable if t.content_type in STREAM_TYPES), readable[0])
+
+
+#: Content types of a stream: SSE, newline-delimited JSON, AWS event-stream.
+STREAM_TYPES = ("text/event-stream", "application/x-ndjson", "application/vnd.amazon.eventstream")
+
+
+def _har_entry(entry: dict[str, Any]) -> Transcript:
+    response = entry.get("response") or {}
+    content = response.get("content") or {}
+    text = content.get("text")
+    if not isinstance(text, str):
+        raise TranscriptError("this HAR entry has no response content text")
+    body = base64.b64decode(text) if content.get("encoding") == "base64" else text.encode()
+    request = entry.get("request") or {}
+    headers = {h["name"].lower(): h["value"] for h in response.get("headers") or []
+               if isinstance(h, dict) and "name" in h and "value" in h}
+    headers.setdefault("content-type", content.get("mimeType") or "")
+    return Transcript(chunks=[(0.0, body)] if body else [],
+                      method=str(request.get("method", "GET")),
+                      url=str(request.get("url", "")), status=int(response.get("status", 200)),
+                      reason=str(response.get("statusText", "")), headers=headers, source="har")
 
 
 # --- recording ----------------------------------------------------------------------

@@ -63,7 +63,7 @@ def test_a_conforming_openai_stream() -> None:
     [
         ("prediction-guard", False, {"deltas": 2, "finals": 1, "done": 1}),
         ("openai-tools", True, {"deltas": 11, "finals": 1, "done": 1}),
-        ("vllm-error-midway", True, {"deltas": 6, "errors": 1}),
+        ("vllm-error-midway", False, {"deltas": 6, "stream_errors": 1}),
     ],
 )
 def test_sample_transcripts(name: str, conforming: bool, counts: dict[str, int]) -> None:
@@ -72,14 +72,18 @@ def test_sample_transcripts(name: str, conforming: bool, counts: dict[str, int])
     assert report.conforming is conforming
     assert report.counts == counts
     if name == "vllm-error-midway":
-        assert codes(report) == {"stream-error": "info"}  # no missing-[DONE] noise
-        assert not report.done and "CUDA out of memory" in report.findings[0].message
+        # no truncated noise: the error is why it ended
+        assert codes(report) == {"stream-error": "error", "no-cache-control": "info"}
+        assert not report.done and "CUDA out of memory" in report.findings[-1].message
 
 
 def test_the_check_does_not_depend_on_the_chunking() -> None:
     whole = check(loads(SEED)).as_dict()
-    split = Transcript(chunks=[(i / 100, SEED[i : i + 7]) for i in range(0, len(SEED), 7)])
-    assert check(split, source="raw").as_dict() == {**whole, "source": "raw"}
+    split = Transcript(chunks=[(i / 100, SEED[i : i + 7]) for i in range(0, len(SEED), 7)],
+                       source="raw")
+    chunked = check(split).as_dict()
+    assert chunked["timing"]["chunks"] == len(split.chunks)
+    assert {**chunked, "timing": whole["timing"]} == {**whole, "source": "raw"}
 
 
 def test_response_head_findings() -> None:
@@ -96,7 +100,8 @@ def test_response_head_findings() -> None:
 
 def test_empty_body() -> None:
     report = check(Transcript())
-    assert codes(report) == {"empty": "error"} and not report.conforming
+    assert codes(report) == {"empty": "error", "no-cache-control": "info"}
+    assert not report.conforming
 
 
 @pytest.mark.parametrize(
@@ -108,10 +113,10 @@ def test_empty_body() -> None:
         (b"id: a\x00b\n" + GOOD, "nul-in-id", "warning"),
         (b"event: ping\n\n" + GOOD, "block-without-data", "info"),
         (GOOD + b'data: {"late": 1}\n\n', "after-done", "error"),
-        (sse(chunk("a"), chunk(None, "stop")), "missing-done", "warning"),
-        (sse(chunk("a")), "missing-finish-reason", "warning"),
-        (GOOD[:-2], "unterminated-last-line", "warning"),
-        (GOOD[:-2], "unterminated-last-frame", "warning"),
+        (sse(chunk("a"), chunk(None, "stop")), "truncated", "error"),
+        (sse(chunk("a")), "truncated", "error"),
+        (GOOD[:-2], "unterminated-last-block", "warning"),
+        (GOOD[:-1], "unterminated-last-block", "warning"),
         (sse(chunk("a")) + b'data: {"choi', "dropped-partial-frame", "error"),
         (sse(chunk("a"), chunk("b"), end=b"\n") + b"data: [DONE]\n\n",
          "missing-blank-line", "error"),
@@ -120,7 +125,7 @@ def test_empty_body() -> None:
         (sse(b"not json") + GOOD, "not-json", "error"),
         (sse(b"not json") + GOOD, "skipped-malformed", "error"),
         (b'event: error\ndata: {"error": {"message": "boom", "type": "x"}}\n\n',
-         "stream-error", "info"),
+         "stream-error", "error"),
         (sse(orjson.dumps({"choices": [{"index": 0, "delta": {"content": "a"},
                                         "generated_text": "b", "finish_reason": "stop"}]}),
              b"[DONE]"), "generated-text-differs", "warning"),
@@ -162,13 +167,16 @@ def test_report_forms() -> None:
     document = orjson.loads(orjson.dumps(report.as_dict()))
     assert document["source"] == "seed.sse" and document["conforming"] is False
     assert document["verdict"] == report.verdict
-    assert {"code", "severity", "message", "offset", "count"} <= set(document["findings"][0])
+    assert {"code", "severity", "message", "offset", "offsets", "count"} <= set(
+        document["findings"][0])
     text = report.text()
     assert text.splitlines()[0] == "source: seed.sse"
     assert text.splitlines()[-1] == f"verdict: {report.verdict}"
-    assert "repairs: missing_blank_line 2" in text and "ERROR   dropped-line: byte " in text
+    assert "repairs: missing_blank_line 2" in text and "ERROR   dropped-line: lines that" in text
+    assert "(at bytes 8, " in text
     assert Finding("x", "info", "m").as_dict() == {"code": "x", "severity": "info",
-                                                   "message": "m", "offset": None, "count": 1}
+                                                   "message": "m", "offset": None,
+                                                   "offsets": [], "count": 1}
 
 
 def test_an_explicit_dialect() -> None:

@@ -37,15 +37,16 @@ def test_parse_json_from_stdin() -> None:
 def test_parse_sse_mode(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["parse", str(SAMPLES / "openai-chat.sse"), "--sse", "--json"]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert orjson.loads(lines[-1]) == {"type": "sse", "event": "message", "data": "[DONE]",
-                                       "id": None, "retry": None}
+    assert orjson.loads(lines[-1]) == {"type": "event", "event": "message", "data": "[DONE]",
+                                       "id": None}
 
 
 @pytest.mark.parametrize(
     ("args", "message"),
     [
         (["parse", "/no/such/file"], "cannot read /no/such/file"),
-        (["parse"], "the following arguments are required"),
+        (["parse"], "give exactly one of FILE, --url URL or --sample NAME"),
+        (["replay"], "the following arguments are required"),
         (["bogus"], "invalid choice"),
         (["parse", "-", "--dialect", "zz"], "unknown dialect"),
     ],
@@ -66,8 +67,9 @@ def test_undecodable_stream_exits_1_with_one_line() -> None:
 
 def test_incomplete_stream_is_reported_on_stderr() -> None:
     result = cli("parse", "-", stdin=b'data: {"choices":[{"delta":{"content":"a"}}]}\n\n')
-    assert result.returncode == 0 and result.stdout == b"a\n"
-    assert b"ended before its end marker" in result.stderr
+    assert result.returncode == 1 and result.stdout == b"a\n"
+    assert result.stderr == (b"sseproto: the stream ended before its end marker: it was cut"
+                             b" short\n")
 
 
 def test_help_has_an_example() -> None:
