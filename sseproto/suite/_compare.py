@@ -6,7 +6,9 @@ form).  Lines whose ``type`` is not an event type (``delta``, ``final``,
 diagnostics of its own; an expected event matches a received one when every
 field the expectation names is equal (extra fields are ignored).  Last, the
 exit status: 0 when the scenario says the stream succeeded, anything else
-when it says the stream failed.
+when it says the stream failed (a stream that ends before its end marker
+has failed, even after a finish reason; a raw SSE stream without events is
+not graded on the exit status).
 """
 
 from __future__ import annotations
@@ -73,9 +75,13 @@ def _show(event: dict[str, Any]) -> str:
     return text if len(text) <= 160 else text[:157] + "..."
 
 
-def compare(expected: Sequence[dict[str, Any]], ok: bool, received: Sequence[dict[str, Any]],
-            exit_code: int) -> Difference | None:
-    """The first difference between the expected outcome and the received one, or ``None``."""
+def compare(expected: Sequence[dict[str, Any]], ok: bool | None,
+            received: Sequence[dict[str, Any]], exit_code: int) -> Difference | None:
+    """The first difference between the expected outcome and the received one, or ``None``.
+
+    ``ok`` is whether the stream succeeded (the client must exit 0) or failed
+    (it must not); ``None`` leaves the exit status ungraded.
+    """
     for index, want in enumerate(expected):
         if index >= len(received):
             return Difference(f"event {index + 1}: expected {_show(want)}, received nothing"
@@ -86,10 +92,10 @@ def compare(expected: Sequence[dict[str, Any]], ok: bool, received: Sequence[dic
     if len(received) > len(expected):
         return Difference(f"event {len(expected) + 1}: expected no more events, received"
                           f" {_show(received[len(expected)])}", len(expected))
-    if ok and exit_code != 0:
+    if ok is True and exit_code != 0:
         return Difference(f"the events match, but the client failed (exit status {exit_code})"
                           " on a stream that ends normally")
-    if not ok and exit_code == 0:
+    if ok is False and exit_code == 0:
         return Difference("the events match, but the client reported success (exit status 0)"
                           " on a stream that failed")
     return None

@@ -15,7 +15,7 @@ import orjson
 
 from .._chat import ChatStreamDecoder
 from ..server import Fault
-from ._generate import decode_outcome
+from ._outcome import decode_outcome
 from ._scenarios import Scenario
 
 __all__ = ["fault_scenarios"]

@@ -31,7 +31,7 @@ from ..transcript import Transcript
 from ._compare import Difference, OutputError, compare, parse_output
 from ._scenarios import Scenario
 
-__all__ = ["Result", "SuiteServer", "command_for", "run"]
+__all__ = ["ClientFunction", "Result", "SuiteServer", "command_for", "run"]
 
 _CONDITIONAL = re.compile(r"\{(sse|chat):(.*)\}", re.DOTALL)
 _STDERR_KEPT = 2000
@@ -139,12 +139,28 @@ def _execute(argv: list[str], env: dict[str, str], timeout: float) -> tuple[int 
     return process.returncode, out, err
 
 
-def _run_one(command: Sequence[str], server: SuiteServer, scenario: Scenario,
+#: A client called in this process: ``client(url, kind) -> (stdout bytes, exit code)``.
+ClientFunction = Callable[[str, str], tuple[bytes, int]]
+
+
+def _call(client: ClientFunction, url: str, kind: str) -> tuple[int | None, bytes, bytes]:
+    try:
+        out, code = client(url, kind)
+    except Exception as exc:  # the client under test failed: that is its exit status
+        return 1, b"", f"{type(exc).__name__}: {exc}".encode()
+    return code, out, b""
+
+
+def _run_one(client: Sequence[str] | ClientFunction, server: SuiteServer, scenario: Scenario,
              timeout: float) -> Result:
-    env = {**os.environ, "SSEPROTO_SUITE_KIND": scenario.kind, "SSEPROTO_SUITE_ID": scenario.id}
+    url = server.url_for(scenario)
     started = time.monotonic()
-    code, out, err = _execute(command_for(command, server.url_for(scenario), scenario.kind),
-                              env, timeout)
+    if callable(client):
+        code, out, err = _call(client, url, scenario.kind)
+    else:
+        env = {**os.environ, "SSEPROTO_SUITE_KIND": scenario.kind,
+               "SSEPROTO_SUITE_ID": scenario.id}
+        code, out, err = _execute(command_for(client, url, scenario.kind), env, timeout)
     seconds = time.monotonic() - started
     stderr = err.decode("utf-8", "replace")[-_STDERR_KEPT:]
     try:
@@ -159,15 +175,19 @@ def _run_one(command: Sequence[str], server: SuiteServer, scenario: Scenario,
     return Result(scenario, difference, tuple(received), code, stderr, seconds)
 
 
-def run(command: Sequence[str], scenarios: Sequence[Scenario], *, timeout: float = 15.0,
-        jobs: int = 4, on_result: Callable[[Result], None] | None = None) -> list[Result]:
-    """Run ``command`` once per scenario (``jobs`` at a time) against a fresh server.
+def run(client: Sequence[str] | ClientFunction, scenarios: Sequence[Scenario], *,
+        timeout: float = 15.0, jobs: int = 4,
+        on_result: Callable[[Result], None] | None = None) -> list[Result]:
+    """Run ``client`` once per scenario (``jobs`` at a time) against a fresh server.
 
-    Returns the results in the order of ``scenarios``.  ``FileNotFoundError``
-    or ``PermissionError`` when the command cannot be started.
+    ``client`` is a command (a list of arguments with placeholders), or a
+    :data:`ClientFunction` called in this process (``timeout`` does not
+    apply to it).  Returns the results in the order of ``scenarios``.
+    ``FileNotFoundError`` or ``PermissionError`` when the command cannot be
+    started.
     """
     with SuiteServer(scenarios) as server, ThreadPoolExecutor(max(jobs, 1)) as pool:
-        futures = [pool.submit(_run_one, command, server, scenario, timeout)
+        futures = [pool.submit(_run_one, client, server, scenario, timeout)
                    for scenario in scenarios]
         results: list[Result] = []
         for future in futures:

@@ -33,7 +33,7 @@ from .._events import ChatEvent
 from ..server import Fault, parse_fault
 from ..transcript import Transcript
 from ._compare import Difference, compare
-from ._generate import chat_event_outcome
+from ._outcome import chat_event_outcome
 
 __all__ = ["DELIVERIES", "Scenario", "load_scenarios", "select"]
 
@@ -54,7 +54,7 @@ class Scenario:
     group: str
     description: str
     expected: tuple[dict[str, Any], ...]
-    ok: bool
+    ok: bool | None  # None: the exit status is not graded
     writes: tuple[bytes, ...] = field(repr=False)
     status: int = 200
     headers: tuple[tuple[str, str], ...] = (("content-type", "text/event-stream"),)

@@ -118,7 +118,8 @@ def _failure(result: Result) -> str:
     scenario = result.scenario
     marked = None if result.difference is None else result.difference.index
     exit_text = "timed out" if result.exit_code is None else f"exit status {result.exit_code}"
-    want = "success (exit 0)" if scenario.ok else "failure (exit status not 0)"
+    want = {True: "success (exit 0)", False: "failure (exit status not 0)",
+            None: "any exit status"}[scenario.ok]
     stderr = (f'<div class="meta">stderr:</div><pre>{html.escape(result.stderr[-800:])}</pre>'
               if result.stderr.strip() else "")
     return (f'<div class="failure" id="{_anchor(scenario.id)}">'
