@@ -12,8 +12,9 @@ import pytest
 
 import sseproto
 from sseproto.drivers._proxy import proxy_for
+from sseproto.server import ReplayServer
 from tests.helpers import ROOT
-from tests.servers import ScriptedServer, TLSContexts, sse_chunked
+from tests.streams import TLSContexts, stream
 
 SEED = (ROOT / "spec" / "samples" / "prediction-guard.sse").read_bytes()
 
@@ -89,8 +90,8 @@ def proxy(monkeypatch: pytest.MonkeyPatch) -> Iterator[ConnectProxy]:
 
 def test_tls_through_the_proxy_sync_and_async(proxy: ConnectProxy,
                                               tls_contexts: TLSContexts) -> None:
-    with ScriptedServer(sse_chunked(SEED), tls=tls_contexts.server) as srv:
-        url = srv.url.replace("http://", "https://") + "/v1"
+    with ReplayServer(stream(SEED), ssl_context=tls_contexts.server, speed=1) as srv:
+        url, where = srv.url + "/v1", srv.url.removeprefix("https://")
         with sseproto.Client(url, ssl_context=tls_contexts.client, timeout=5) as client:
             kinds = [type(ev).__name__ for ev in client.stream_chat({"model": "m"})]
         assert kinds == ["Delta", "Delta", "Final", "Done"]
@@ -101,7 +102,7 @@ def test_tls_through_the_proxy_sync_and_async(proxy: ConnectProxy,
                 return [type(ev).__name__ async for ev in client.stream_chat({"model": "m"})]
 
         assert asyncio.run(run()) == kinds
-    assert proxy.targets == [f"127.0.0.1:{srv.port}"] * 2
+    assert proxy.targets == [where] * 2
 
 
 def test_no_proxy_and_parsing(monkeypatch: pytest.MonkeyPatch, proxy: ConnectProxy) -> None:

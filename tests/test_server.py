@@ -21,7 +21,7 @@ from sseproto.server import Fault, Headers, ReceivedRequest, ReplayServer, parse
 from sseproto.testing import replay_server
 from sseproto.transcript import Transcript, load, loads
 from tests.helpers import ROOT
-from tests.servers import OPENAI, SEED, TLSContexts
+from tests.streams import OPENAI, SEED, TLSContexts
 
 TRANSCRIPTS = ROOT / "spec" / "transcripts"
 OPENAI_TEXT = "Hello! Server-Sent Events stream one token at a time — 好 🙂"
