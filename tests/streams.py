@@ -12,6 +12,7 @@ import itertools
 import re
 import socket
 import ssl
+import struct
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -119,31 +120,45 @@ def closed_port() -> int:
     return port
 
 
-class RawServer:
-    """A response the replay server cannot produce, as raw bytes: one request per connection.
+#: In the writes of a :class:`RawServer` response: abort the connection with a TCP reset.
+RESET = None
 
-    The replay server always frames its body as HTTP chunks and encodes it
-    with gzip at most; tests of Content-Length and close-delimited framing,
-    deflate, and a cut inside a chunk use this instead.  ``respond`` gets
-    the request head and returns the writes (each sent on its own, ``PAUSE``
-    apart); the connection is then closed.
+
+class RawServer:
+    """Responses the replay server cannot produce, as raw bytes, on a counted connection.
+
+    The replay server always frames its body as HTTP chunks, encodes it with
+    gzip at most, and does not say which connection carried a request; tests
+    of Content-Length and close-delimited framing, deflate, a cut inside a
+    chunk, and connection reuse use this instead.  ``respond`` gets the
+    request head and returns the writes: bytes (each sent on its own),
+    a float (a pause, cut short when the server stops) or :data:`RESET`.
+    With ``keep_alive`` the connection then serves the next request, else
+    it is closed.
     """
 
-    def __init__(self, respond: Callable[[bytes], Iterable[bytes]]) -> None:
+    def __init__(self, respond: Callable[[bytes], Iterable[bytes | float | None]], *,
+                 keep_alive: bool = False, ssl_context: ssl.SSLContext | None = None) -> None:
         self.respond = respond
+        self.keep_alive = keep_alive
+        self.ssl_context = ssl_context
         self.heads: list[bytes] = []
+        self.connections = 0
+        self._stop = threading.Event()
         self._sock = socket.create_server(("127.0.0.1", 0))
         self._thread = threading.Thread(target=self._accept, daemon=True)
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self._sock.getsockname()[1]}"
+        scheme = "https" if self.ssl_context else "http"
+        return f"{scheme}://127.0.0.1:{self._sock.getsockname()[1]}"
 
     def __enter__(self) -> RawServer:
         self._thread.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
+        self._stop.set()
         self._sock.close()
         self._thread.join(timeout=5)
 
@@ -153,26 +168,57 @@ class RawServer:
                 conn, _ = self._sock.accept()
             except OSError:
                 return
+            self.connections += 1
             threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
 
-    def _serve(self, conn: socket.socket) -> None:
-        with conn:
-            conn.settimeout(5)
-            data = b""
-            with contextlib.suppress(OSError):
-                while b"\r\n\r\n" not in data:
-                    received = conn.recv(65536)
-                    if not received:
+    def _serve(self, raw: socket.socket) -> None:
+        with contextlib.suppress(OSError):
+            conn = self.ssl_context.wrap_socket(raw, server_side=True) if self.ssl_context else raw
+            with conn:
+                conn.settimeout(5)
+                buffer = b""
+                while True:
+                    head, buffer = _read_request(conn, buffer)
+                    if head is None:
                         return
-                    data += received
-                head, _, body = data.partition(b"\r\n\r\n")
-                length = re.search(rb"(?im)^content-length:\s*(\d+)", head)
-                while length and len(body) < int(length.group(1)):
-                    body += conn.recv(65536)
-                self.heads.append(head)
-                for piece in self.respond(head):
-                    conn.sendall(piece)
-                    time.sleep(PAUSE)
+                    self.heads.append(head)
+                    if not self._write(conn, self.respond(head)) or not self.keep_alive:
+                        return
+
+    def _write(self, conn: socket.socket, writes: Iterable[bytes | float | None]) -> bool:
+        """Send the writes; ``False`` when the connection was reset."""
+        for write in writes:
+            if write is RESET:
+                conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                return False
+            if isinstance(write, float):
+                if self._stop.wait(write):
+                    return False
+                continue
+            conn.sendall(write)
+            time.sleep(PAUSE)
+        return True
+
+
+def _read_request(conn: socket.socket, buffer: bytes) -> tuple[bytes | None, bytes]:
+    """One request head (its Content-Length body skipped) and what follows it."""
+    while b"\r\n\r\n" not in buffer:
+        received = conn.recv(65536)
+        if not received:
+            return None, b""
+        buffer += received
+    head, _, rest = buffer.partition(b"\r\n\r\n")
+    length = re.search(rb"(?im)^content-length:\s*(\d+)", head)
+    size = int(length.group(1)) if length else 0
+    while len(rest) < size:
+        rest += conn.recv(65536)
+    return head, rest[size:]
+
+
+def chunked(data: bytes, sizes: Sequence[int] = IRREGULAR) -> list[bytes]:
+    """``data`` as HTTP chunks of the cycled ``sizes``, then the last chunk: one write each."""
+    return [b"%x\r\n%s\r\n" % (len(piece), piece) for piece in pieces(data, sizes)] + [
+        b"0\r\n\r\n"]
 
 
 def response_head(status: int = 200, **headers: str) -> bytes:
