@@ -16,7 +16,7 @@ import orjson
 import pytest
 
 from sseproto import cli
-from sseproto.suite import Difference, SuiteServer, compare, parse_output, run, select
+from sseproto.suite import Difference, SuiteServer, compare, parse_output, report, run, select
 from sseproto.suite._compare import OutputError
 from sseproto.suite._generate import build
 from sseproto.suite._runner import command_for
@@ -242,3 +242,22 @@ def test_suite_serve_from_the_command_line() -> None:
         finally:
             process.terminate()
             process.wait(timeout=10)
+
+
+def test_reports_mark_the_first_difference() -> None:
+    def wrong(url: str, kind: str) -> tuple[bytes, int]:
+        return b'{"type": "delta", "index": 0, "content": "Hi", "extra": 1}\n', 0
+
+    results = run(wrong, select(["chat/openai-finish-length/whole", "fault/status-429"]), jobs=1)
+    page = report.html_page(results, "wrong-client {url}")
+    assert page.count('class="cell fail"') == 2 and 'href="#s-fault_status-429"' in page
+    assert '<mark>&quot;content&quot;:&quot;Hi&quot;</mark>' in page  # the differing field
+    assert "<mark>&quot;extra" not in page  # not graded: never marked
+    assert "<script" not in page and "src=" not in page  # self-contained, no script
+    text = report.text(results, "wrong-client {url}")
+    assert text.startswith("sseproto suite: 2 scenarios, 0 passed, 2 failed")
+    assert "fault/status-429: event 1: expected no more events" in text
+    document = report.as_json(results, "wrong-client {url}")
+    assert document["groups"] == {"chat/openai": {"passed": 0, "failed": 1},
+                                  "fault": {"passed": 0, "failed": 1}}
+    assert document["scenarios"][0]["difference_index"] == 0

@@ -79,6 +79,7 @@ border-bottom:1px solid #e3e6ec} .grid td.name{white-space:nowrap;font-weight:60
 .side>div{flex:1;min-width:0} .side pre{background:#f6f7f9;padding:6px;margin:2px 0;
 white-space:pre-wrap;word-break:break-all} .line{display:block}
 .diff{background:#ffd9d6;outline:1px solid #d2382f} .meta{color:#555;font-size:12px}
+mark{background:#d2382f;color:#fff;border-radius:2px;padding:0 1px}
 """
 
 
@@ -105,10 +106,32 @@ def _grid(results: Sequence[Result]) -> str:
     return '<table class="grid">' + "".join(rows) + "</table>"
 
 
-def _events(events: Sequence[dict[str, Any]], marked: int | None) -> str:
-    lines = [f'<span class="line{" diff" if index == marked else ""}">'
-             f"{html.escape(orjson.dumps(event).decode())}</span>"
-             for index, event in enumerate(events)]
+def _event_html(event: dict[str, Any], other: dict[str, Any] | None, expected: bool) -> str:
+    """``event`` as JSON, marking the fields that differ from ``other``'s.
+
+    Only the expected event's fields are graded: a field the received event
+    has beyond them is not marked.
+    """
+    if other is None:
+        return html.escape(orjson.dumps(event).decode())
+    fields = []
+    for key, value in event.items():
+        text = html.escape(f"{orjson.dumps(key).decode()}:{orjson.dumps(value).decode()}")
+        differs = other[key] != value if key in other else expected
+        fields.append(f"<mark>{text}</mark>" if differs else text)
+    return "{" + ",".join(fields) + "}"
+
+
+def _events(events: Sequence[dict[str, Any]], others: Sequence[dict[str, Any]],
+            marked: int | None, *, expected: bool) -> str:
+    """One line per event; the line at ``marked`` (the first difference) is marked."""
+    lines = []
+    for index, event in enumerate(events):
+        if index == marked:
+            other = others[index] if index < len(others) else None
+            lines.append(f'<span class="line diff">{_event_html(event, other, expected)}</span>')
+        else:
+            lines.append(f'<span class="line">{_event_html(event, None, expected)}</span>')
     if marked is not None and marked >= len(events):
         lines.append('<span class="line diff">(nothing)</span>')
     return "<pre>" + "".join(lines) + "</pre>" if lines else "<pre>(no events)</pre>"
@@ -127,9 +150,10 @@ def _failure(result: Result) -> str:
             f'<div class="meta">{html.escape(scenario.description)}</div>'
             f'<div class="why">{html.escape(str(result.difference))}</div>'
             f'<div class="side"><div><div class="meta">expected: {want}</div>'
-            f"{_events(scenario.expected, marked)}</div>"
+            f"{_events(scenario.expected, result.received, marked, expected=True)}</div>"
             f'<div><div class="meta">received: {exit_text}</div>'
-            f"{_events(result.received, marked)}</div></div>{stderr}</div>")
+            f"{_events(result.received, scenario.expected, marked, expected=False)}</div>"
+            f"</div>{stderr}</div>")
 
 
 def html_page(results: Sequence[Result], command: str) -> str:
