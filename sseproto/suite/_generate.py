@@ -68,13 +68,23 @@ def _sse_streams(spec: Path) -> Iterator[dict[str, Any]]:
                "expected": events, "ok": True if events else None}
 
 
+#: Fields a vector may give beyond content, printed by ``parse --json`` only when set.
+_EXTRAS = ("reasoning", "refusal")
+
+
+def _with_extras(event: dict[str, Any], extras: dict[str, Any]) -> dict[str, Any]:
+    return {**event, **{name: extras[name] for name in _EXTRAS if extras.get(name) is not None}}
+
+
 def _vector_outcome(vector: dict[str, Any]) -> tuple[list[dict[str, Any]], bool]:
     if vector["raises"] is not None:
         return decode_outcome([bytes.fromhex(vector["input_hex"])])
-    events: list[dict[str, Any]] = [
-        {"type": "delta", "index": index, "content": content}
-        for index, content in vector["deltas"]]
-    events += [{"type": "final", **final} for final in vector["finals"]]
+    events = [_with_extras({"type": "delta", "index": delta[0], "content": delta[1]},
+                           dict(zip(_EXTRAS, delta[2:], strict=False)))
+              for delta in vector["deltas"]]
+    events += [_with_extras({"type": "final", **{k: v for k, v in final.items()
+                                                 if k not in _EXTRAS}}, final)
+               for final in vector["finals"]]
     if vector["error"] is not None:
         events.append({"type": "error", "message": vector["error"]["message"]})
     elif vector["done"]:
@@ -83,7 +93,9 @@ def _vector_outcome(vector: dict[str, Any]) -> tuple[list[dict[str, Any]], bool]
 
 
 def _content_type(body: bytes) -> str:
-    """``application/x-ndjson`` for a stream of JSON lines, as Ollama sends it."""
+    """What the provider sends: event-stream (binary, Bedrock), JSON lines (Ollama) or SSE."""
+    if body[:1] == b"\x00":
+        return "application/vnd.amazon.eventstream"
     return "application/x-ndjson" if body.lstrip()[:1] == b"{" else "text/event-stream"
 
 
@@ -99,25 +111,36 @@ def _chat_streams(spec: Path) -> Iterator[dict[str, Any]]:
                "expected": expected, "ok": ok}
 
 
+_CAPTURES = ("*.sse", "*.jsonl", "*.ndjson", "*.eventstream")
+
+
 def _capture_paths(spec: Path) -> list[Path]:
-    paths = sorted(_SAMPLES.glob("*.sse")) + sorted(_SAMPLES.glob("*.jsonl"))
-    return paths + sorted((spec / "captures").glob("**/*.jsonl"))
+    """The package samples, then the real provider captures of ``spec/captures``."""
+    return [path for folder in (_SAMPLES, spec / "captures") for pattern in _CAPTURES
+            for path in sorted(folder.glob(pattern))]
+
+
+def _capture_writes(path: Path) -> list[bytes] | None:
+    """The recorded writes of a capture (a raw body is one write); ``None``: not a 200."""
+    if path.suffix == ".eventstream":  # a raw binary body
+        return [path.read_bytes()]
+    transcript: Transcript = load(path)
+    return [data for _, data in transcript.chunks] if transcript.status == 200 else None
 
 
 def _capture_streams(spec: Path) -> Iterator[dict[str, Any]]:
     seen: set[bytes] = set()
     for path in _capture_paths(spec):
-        transcript: Transcript = load(path)
-        if transcript.body in seen or transcript.status != 200:
+        writes = _capture_writes(path)
+        if writes is None or b"".join(writes) in seen:
             continue
-        seen.add(transcript.body)
-        writes = [data for _, data in transcript.chunks]
+        seen.add(b"".join(writes))
         expected, ok = decode_outcome(writes)
-        name = path.stem if path.parent == _SAMPLES else f"{path.parent.name}-{path.stem}"
+        name = path.stem
         yield {"name": name, "kind": "chat", "group": "capture",
                "description": f"a real capture ({path.name}), as recorded: {len(writes)} writes",
                "writes": [_body_field(data) for data in writes],
-               "headers": {"content-type": _content_type(transcript.body)},
+               "headers": {"content-type": _content_type(b"".join(writes))},
                "expected": expected, "ok": ok}
 
 

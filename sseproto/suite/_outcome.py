@@ -14,11 +14,17 @@ __all__ = ["chat_event_outcome", "decode_outcome"]
 
 def chat_event_outcome(event: ChatEvent) -> dict[str, Any]:
     """The fields of ``event`` a client under test must print (``parse --json`` form)."""
-    if isinstance(event, Delta):
-        return {"type": "delta", "index": event.index, "content": event.content}
-    if isinstance(event, Final):
-        return {"type": "final", "index": event.index, "generated_text": event.generated_text,
-                "finish_reason": event.finish_reason, "usage": event.usage}
+    if isinstance(event, Delta | Final):
+        fields: dict[str, Any] = (
+            {"type": "delta", "index": event.index, "content": event.content}
+            if isinstance(event, Delta) else
+            {"type": "final", "index": event.index, "generated_text": event.generated_text,
+             "finish_reason": event.finish_reason, "usage": event.usage})
+        # reasoning and refusal only when the stream carried them, as parse --json prints
+        for name in ("reasoning", "refusal"):
+            if getattr(event, name) is not None:
+                fields[name] = getattr(event, name)
+        return fields
     if isinstance(event, StreamError):
         return {"type": "error", "message": event.message}
     assert isinstance(event, Done)
