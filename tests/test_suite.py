@@ -7,8 +7,10 @@ import http.client
 import io
 import os
 import shutil
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -261,3 +263,16 @@ def test_reports_mark_the_first_difference() -> None:
     assert document["groups"] == {"chat/openai": {"passed": 0, "failed": 1},
                                   "fault": {"passed": 0, "failed": 1}}
     assert document["scenarios"][0]["difference_index"] == 0
+
+
+def test_an_interrupted_run_stops_every_client() -> None:
+    sleeper = [sys.executable, "-c", "import time; time.sleep(60)", "{url}"]
+    with subprocess.Popen([*SSEPROTO, "suite", "run", "--only", "fault", "--", *sleeper],
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                          cwd=ROOT) as process:
+        time.sleep(2)  # four sleepers started
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=20)
+    assert process.returncode == 130 and err == "sseproto: interrupted\n"
+    left = subprocess.run(["pgrep", "-f", "time.sleep.60"], capture_output=True, text=True)
+    assert left.stdout == ""

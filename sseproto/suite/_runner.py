@@ -16,6 +16,7 @@ import os
 import re
 import signal
 import subprocess
+import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -124,18 +125,56 @@ def command_for(command: Sequence[str], url: str, kind: str) -> list[str]:
     return argv
 
 
-def _execute(argv: list[str], env: dict[str, str], timeout: float) -> tuple[int | None, bytes,
-                                                                            bytes]:
-    """Run ``argv``; on timeout, kill its whole process group.  (exit code or None, out, err)"""
-    process = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, env=env, start_new_session=True)
+class _Processes:
+    """The client processes running now, so that an interrupted run kills them all.
+
+    Each runs in a session of its own (its children too), killed as a group.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._running: set[subprocess.Popen[bytes]] = set()
+        self._stopped = False
+
+    def start(self, argv: list[str], env: dict[str, str]) -> subprocess.Popen[bytes] | None:
+        with self._lock:
+            if self._stopped:
+                return None
+            process = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                       stderr=subprocess.PIPE, env=env, start_new_session=True)
+            self._running.add(process)
+            return process
+
+    def done(self, process: subprocess.Popen[bytes]) -> None:
+        with self._lock:
+            self._running.discard(process)
+
+    def kill_all(self) -> None:
+        with self._lock:
+            self._stopped = True
+            for process in self._running:
+                _kill(process)
+
+
+def _kill(process: subprocess.Popen[bytes]) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+
+
+def _execute(processes: _Processes, argv: list[str], env: dict[str, str],
+             timeout: float) -> tuple[int | None, bytes, bytes]:
+    """Run ``argv``; on timeout, kill its process group.  (exit code or None, out, err)"""
+    process = processes.start(argv, env)
+    if process is None:
+        return None, b"", b"the run was interrupted"
     try:
         out, err = process.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGKILL)
+        _kill(process)
         out, err = process.communicate()
         return None, out, err
+    finally:
+        processes.done(process)
     return process.returncode, out, err
 
 
@@ -152,7 +191,7 @@ def _call(client: ClientFunction, url: str, kind: str) -> tuple[int | None, byte
 
 
 def _run_one(client: Sequence[str] | ClientFunction, server: SuiteServer, scenario: Scenario,
-             timeout: float) -> Result:
+             timeout: float, processes: _Processes) -> Result:
     url = server.url_for(scenario)
     started = time.monotonic()
     if callable(client):
@@ -160,7 +199,8 @@ def _run_one(client: Sequence[str] | ClientFunction, server: SuiteServer, scenar
     else:
         env = {**os.environ, "SSEPROTO_SUITE_KIND": scenario.kind,
                "SSEPROTO_SUITE_ID": scenario.id}
-        code, out, err = _execute(command_for(client, url, scenario.kind), env, timeout)
+        code, out, err = _execute(processes, command_for(client, url, scenario.kind), env,
+                                  timeout)
     seconds = time.monotonic() - started
     stderr = err.decode("utf-8", "replace")[-_STDERR_KEPT:]
     try:
@@ -186,13 +226,19 @@ def run(client: Sequence[str] | ClientFunction, scenarios: Sequence[Scenario], *
     ``FileNotFoundError`` or ``PermissionError`` when the command cannot be
     started.
     """
+    processes = _Processes()
+    results: list[Result] = []
     with SuiteServer(scenarios) as server, ThreadPoolExecutor(max(jobs, 1)) as pool:
-        futures = [pool.submit(_run_one, client, server, scenario, timeout)
+        futures = [pool.submit(_run_one, client, server, scenario, timeout, processes)
                    for scenario in scenarios]
-        results: list[Result] = []
-        for future in futures:
-            result = future.result()
-            if on_result is not None:
-                on_result(result)
-            results.append(result)
+        try:
+            for future in futures:
+                results.append(future.result())
+                if on_result is not None:
+                    on_result(results[-1])
+        except BaseException:  # Ctrl-C, or a command that cannot start: stop every client
+            processes.kill_all()
+            for future in futures:
+                future.cancel()
+            raise
     return results
