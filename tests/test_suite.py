@@ -272,7 +272,7 @@ def test_an_interrupted_run_stops_every_client() -> None:
                           cwd=ROOT) as process:
         time.sleep(2)  # four sleepers started
         process.send_signal(signal.SIGINT)
-        out, err = process.communicate(timeout=20)
+        err = process.communicate(timeout=20)[1]
     assert process.returncode == 130 and err == "sseproto: interrupted\n"
     left = subprocess.run(["pgrep", "-f", "time.sleep.60"], capture_output=True, text=True)
     assert left.stdout == ""
