@@ -32,6 +32,7 @@ import orjson
 from ._chat import ChatStreamDecoder
 from ._errors import ProtocolError, snippet
 from ._events import ChatEvent, Delta, Done, Final, StreamError
+from ._lines import parse_field
 from ._sse import SSEDecoder
 from .tools.timing import Timing, burst, timing
 from .transcript import STREAM_TYPES, Transcript
@@ -239,10 +240,11 @@ def _check_lines(body: bytes, report: Report) -> None:
                 stats.setdefault("block-without-data", []).append(block_start)
             block_has_data, block_start = False, match.end()
             continue
-        code = _line_problem(line)
+        name, value = parse_field(line)
+        code = _line_problem(name, value)
         if code is not None:
             stats.setdefault(code, []).append(offset)
-        block_has_data = block_has_data or line.startswith(b"data")
+        block_has_data = block_has_data or name == b"data"
     if block_has_data:  # the body ended inside a block that has data
         stats.setdefault("unterminated-last-block", []).append(block_start)
     if len(endings) > 1:
@@ -254,12 +256,10 @@ def _check_lines(body: bytes, report: Report) -> None:
         report.add(code, severity, message, offsets)
 
 
-def _line_problem(line: bytes) -> str | None:
-    """The finding code of one non-empty line, if it has one."""
-    if line.startswith(b":"):
+def _line_problem(name: bytes, value: bytes) -> str | None:
+    """The finding code of one non-empty line's field, if it has one (no name: a comment)."""
+    if not name:
         return None
-    name, _, value = line.partition(b":")
-    value = value[1:] if value.startswith(b" ") else value
     if name == b"retry" and not (value.isdigit() and value.isascii()):
         return "bad-retry"
     if name == b"id" and b"\x00" in value:
@@ -324,7 +324,9 @@ def _check_chat(transcript: Transcript, dialect: str,
                 report: Report) -> tuple[list[ChatEvent], list[tuple[float, int]]]:
     """Decode chunk by chunk: the events, and ``(arrival time, characters)`` of each content."""
     try:
-        ChatStreamDecoder(dialect).feed(transcript.body)
+        strict = ChatStreamDecoder(dialect)
+        strict.feed(transcript.body)
+        strict.close()  # an error after the last events is raised here
     except ProtocolError as exc:
         report.first_error = str(exc)
     chat = ChatStreamDecoder(dialect, on_malformed="skip")
