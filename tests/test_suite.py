@@ -203,9 +203,7 @@ def test_the_node_client_on_eventsource_parser(tmp_path: Path) -> None:
                 # an id-only block updates no id it can report: the next event has none.
                 "sse/id-without-data-then-event/whole": False,
                 # JSON.parse of each event's data: the pretty-printed frames break it.
-                "capture/prediction-guard/whole": False,
-                # fetch() raises at the cut before handing over the last complete event.
-                "fault/openai-chat/cut-at-boundary": False}
+                "capture/prediction-guard/whole": False}
     results = run(command, select(list(expected)), jobs=4)
     assert {r.scenario.id: r.passed for r in results} == expected
 
