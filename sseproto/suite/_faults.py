@@ -23,6 +23,7 @@ __all__ = ["fault_scenarios"]
 #: The captures the faults are applied to (package samples, always present).
 _TARGETS = ("openai-chat", "prediction-guard")
 _STALL = 1.5  # seconds: longer than a hasty client waits, well under any sane read timeout
+_SETTLE = 0.3  # seconds before a reset, for the client to read what came before it
 
 _RATE_LIMIT = {"error": {"message": "Rate limit reached for gpt-4o-mini on requests per min"
                          " (RPM): Limit 3, Used 3, Requested 1. Please try again in 20s.",
@@ -57,10 +58,23 @@ def _cut_scenarios(base: Scenario) -> Iterator[Scenario]:
                             ("reset", middle, "in the middle of a frame")):
         events, _ = decode_outcome([base.body[:at]], close=False)
         label = ("cut-mid-frame" if at == middle else "cut-at-boundary").replace("cut", kind)
-        verb = "connection closed" if kind == "cut" else "TCP reset"
         yield _with(base, f"fault/{name}/{label}",
-                    f"{name}: {verb} after {at} body bytes, {where}, before the end marker",
-                    (Fault(kind, at),), expected=tuple(events), ok=False)
+                    f"{name}: {_VERBS[kind]} after {at} body bytes, {where}, before the end"
+                    " marker", _fault(kind, at), expected=tuple(events), ok=False)
+
+
+_VERBS = {"cut": "connection closed", "reset": f"a {_SETTLE} s pause, then a TCP reset"}
+
+
+def _fault(kind: str, at: int) -> tuple[Fault, ...]:
+    """A cut after ``at`` bytes; a reset after a pause there, and one more byte.
+
+    A reset discards what the client has not read yet: the pause lets it
+    read the bytes before the reset, which then strikes inside the same frame.
+    """
+    if kind == "cut":
+        return (Fault("cut", at),)
+    return Fault("stall", _SETTLE, at), Fault("reset", at + 1)
 
 
 def _harmless(base: Scenario) -> Iterator[Scenario]:
