@@ -12,7 +12,8 @@ PACKAGE = ROOT / "sseproto"
 # Modules allowed to do I/O (DESIGN.md, "Where I/O may live"); drivers/, adapters/, tools/
 # (the CLI's layer 7), testing/ and suite/ may too.
 IO_ALLOWED = {"client.py", "server.py", "transcript.py", "cli.py", "__main__.py",
-              "pytest_plugin.py", "__init__.py"}
+              "pytest_plugin.py", "__init__.py", "_async_client.py", "_sync_client.py",
+              "_backends.py"}
 FORBIDDEN = {"socket", "ssl", "asyncio", "threading", "time", "selectors", "subprocess"}
 
 
