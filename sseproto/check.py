@@ -245,7 +245,10 @@ def _check_lines(body: bytes, report: Report) -> None:
         if code is not None:
             stats.setdefault(code, []).append(offset)
         block_has_data = block_has_data or name == b"data"
-    if block_has_data:  # the body ended inside a block that has data
+    if block_has_data:
+        # WHATWG #event-stream-interpretation: "Once the end of the file is reached, any
+        # pending data must be discarded. (If the file ends in the middle of an event,
+        # before the final empty line, the incomplete event is not dispatched.)"
         stats.setdefault("unterminated-last-block", []).append(block_start)
     if len(endings) > 1:
         report.add("mixed-line-endings", "warning", "the stream mixes "
@@ -257,9 +260,11 @@ def _check_lines(body: bytes, report: Report) -> None:
 
 
 def _line_problem(name: bytes, value: bytes) -> str | None:
-    """The finding code of one non-empty line's field, if it has one (no name: a comment)."""
+    """The finding code of one non-empty line (its field ``name`` and ``value``), if any."""
     if not name:
-        return None
+        return None  # a comment
+    # WHATWG #event-stream-interpretation: retry is used "If the field value consists of only ASCII
+    # digits"; an id "If the field value does not contain U+0000 NULL".
     if name == b"retry" and not (value.isdigit() and value.isascii()):
         return "bad-retry"
     if name == b"id" and b"\x00" in value:
@@ -389,7 +394,7 @@ def _check_integrity(body: bytes, events: list[ChatEvent], report: Report) -> No
         report.add("stream-error", "error", f"the server reported an error in the stream"
                    f" ({error.type}): {error.message}", None if where is None else [where],
                    len(errors))
-    if not events and report.first_error is None:
+    if not events:
         message = not_a_stream(body) or "no chat events at all: nothing in the body decodes"
         report.add("no-events", "error", message)
     elif not report.done and not errors:

@@ -3,18 +3,22 @@
 File format (JSON Lines, UTF-8):
 
 - line 1: ``{"sseproto": "transcript", "version": 1, "request": {"method",
-  "url", "headers"}, "response": {"status", "reason", "headers"}}``;
+  "url", "headers", and optionally "body" (text) or "body_b64"}, "response":
+  {"status", "reason", "headers"}}``; the response headers are the ones the
+  server sent (``Content-Encoding`` included: ``check`` reads them), while
+  the chunks below are the body after HTTP framing and decompression;
 - each further line: one received body chunk, ``{"t": seconds since the
   request, "text": "..."}`` when the bytes are valid UTF-8, else
   ``{"t": ..., "b64": "..."}``.
 
-Secrets are redacted on write: ``Authorization``, ``Proxy-Authorization``,
-``api-key``, ``x-api-key``, cookies, and key-like URL query parameters; any
-secret value given to :func:`redact` is also scrubbed from the body bytes.
+A ``version`` this module does not know is an error, not an empty stream.
+Secrets are redacted on write (:mod:`sseproto.tools.redaction` has the
+rules), and every redacted value is scrubbed from the bodies too.
 
 :func:`load` also accepts a raw SSE (or NDJSON) body, a raw HTTP/1.1
-response capture (chunked or not, gzip or not) and a HAR file, and tells
-which it was given.
+response capture (chunked or not, gzip or not), a HAR file and a vcrpy
+cassette (the entry whose response is an event stream, or ``entry=N``), and
+tells which it was given (:attr:`Transcript.source`).
 """
 
 from __future__ import annotations
@@ -22,27 +26,29 @@ from __future__ import annotations
 import base64
 import binascii
 import contextlib
-import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, quote_plus, urlencode, urlsplit, urlunsplit
+from urllib.parse import urlsplit, urlunsplit
 
 import orjson
 
 from ._errors import Error, ProtocolError, TransportError
-from ._http import HTTPConnection, ResponseEnd, ResponseHead, parse_url
+from ._http import URL, HTTPConnection, ResponseEnd, ResponseHead, parse_url
 from ._version import __version__
+from .tools.redaction import (
+    MIN_SECRET,
+    REDACTED,
+    Redactor,
+    pattern,
+    scrub_chunks,
+    scrub_text,
+)
 
-__all__ = ["Transcript", "TranscriptError", "load", "loads", "record", "redact", "redact_headers",
-           "redact_url"]
+__all__ = ["MAX_BYTES", "REDACTED", "RecordingInterrupted", "Redactor", "Transcript",
+           "TranscriptError", "load", "loads", "record", "redact", "redact_headers", "redact_url"]
 
-REDACTED = "[REDACTED]"
-_SECRET_HEADERS = {"authorization", "proxy-authorization", "api-key", "x-api-key", "cookie",
-                   "set-cookie", "x-goog-api-key", "openai-organization"}
-_SECRET_QUERY = {"key", "api_key", "apikey", "api-key", "token", "access_token", "sig",
-                 "signature", "secret", "password", "auth"}
 
 
 class TranscriptError(Error):
@@ -72,25 +78,41 @@ class Transcript:
     def content_type(self) -> str:
         return self.headers.get("content-type", "").split(";")[0].strip().lower()
 
+    def __repr__(self) -> str:
+        # The body can be 64 MiB: say what it is, not all it holds.
+        return (f"Transcript(source={self.source!r}, method={self.method!r}, url={self.url!r},"
+                f" status={self.status}, chunks={len(self.chunks)}, bytes={self.size},"
+                f" error={self.error!r})")
+
+    @property
+    def size(self) -> int:
+        """The body's length in bytes, without joining it."""
+        return sum(len(data) for _, data in self.chunks)
+
     def dumps(self, secrets: Iterable[str] = ()) -> bytes:
         """The JSON Lines form, redacted (see :func:`redact`)."""
+        return b"".join(self._lines(secrets))
+
+    def save(self, path: str | Path, secrets: Iterable[str] = ()) -> None:
+        """Write the JSON Lines form, redacted, a line at a time (a 64 MiB recording is
+        not copied whole in memory)."""
+        with open(path, "wb") as file:
+            file.writelines(self._lines(secrets))
+
+    def _lines(self, secrets: Iterable[str]) -> Iterator[bytes]:
         clean = redact(self, secrets)
         head = {"sseproto": "transcript", "version": 1,
                 "request": {"method": clean.method, "url": clean.url,
                             "headers": clean.request_headers, **_body_field(clean.request_body)},
                 "response": {"status": clean.status, "reason": clean.reason,
                              "headers": clean.headers}}
-        lines = [orjson.dumps(head)]
+        yield orjson.dumps(head, option=orjson.OPT_APPEND_NEWLINE)
         for offset, data in clean.chunks:
             try:
-                lines.append(orjson.dumps({"t": round(offset, 6), "text": data.decode()}))
+                item = {"t": round(offset, 6), "text": data.decode()}
             except UnicodeDecodeError:
-                lines.append(orjson.dumps({"t": round(offset, 6),
-                                           "b64": base64.b64encode(data).decode()}))
-        return b"\n".join(lines) + b"\n"
-
-    def save(self, path: str | Path, secrets: Iterable[str] = ()) -> None:
-        Path(path).write_bytes(self.dumps(secrets))
+                item = {"t": round(offset, 6), "b64": base64.b64encode(data).decode()}
+            yield orjson.dumps(item, option=orjson.OPT_APPEND_NEWLINE)
 
 
 def _body_field(body: bytes | None) -> dict[str, str]:
@@ -103,88 +125,42 @@ def _body_field(body: bytes | None) -> dict[str, str]:
         return {"body_b64": base64.b64encode(body).decode()}
 
 
-def redact_headers(headers: Mapping[str, str]) -> dict[str, str]:
+def redact_headers(headers: Mapping[str, str], *, request: bool = True) -> dict[str, str]:
     """Headers with secret values replaced by ``[REDACTED]`` (names lower-cased)."""
-    return {name.lower(): REDACTED if name.lower() in _SECRET_HEADERS else value
-            for name, value in headers.items()}
+    return Redactor().redact_headers(headers, request=request)
 
 
 def redact_url(url: str) -> str:
-    """``url`` with key-like query parameters and user info redacted."""
-    parts = urlsplit(url)
-    query = urlencode([(k, REDACTED if k.lower() in _SECRET_QUERY else v)
-                       for k, v in parse_qsl(parts.query, keep_blank_values=True)])
-    netloc = parts.netloc.rsplit("@", 1)[-1] if "@" in parts.netloc else parts.netloc
-    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+    """``url`` with secret query parameters and user info redacted."""
+    return Redactor().redact_url(url)
 
 
-def redact(transcript: Transcript, secrets: Iterable[str] = ()) -> Transcript:
-    """A copy with secret headers, URL parameters and the given secret values removed.
+def redact(transcript: Transcript, secrets: Iterable[str] = (), *,
+           redactor: Redactor | None = None) -> Transcript:
+    """A copy with secret headers, URL parts and the given secret values removed.
 
-    Each secret is also scrubbed from the body, as text and in base64 (at
-    any alignment, standard or URL-safe), also where it spans two recorded
+    The rules are :mod:`sseproto.tools.redaction`'s.  Every secret value is
+    also scrubbed from the body, the request body, the reason and the other
+    headers, as text, URL-encoded and in base64 (padded or not, at any
+    alignment, standard or URL-safe), also where it spans two recorded
     chunks (those are then merged), so a server that echoes a key cannot
-    leak it into the file.  Values shorter than 4 characters are not
-    scrubbed from the body: that would garble it.
+    leak it into the file.
     """
-    values = set(secrets)
-    for name, value in transcript.request_headers.items():
-        if name.lower() in _SECRET_HEADERS:
-            values.add(value.split(" ", 1)[-1] if " " in value else value)
-            values.add(value)
-    values = {v for v in values if len(v) >= _MIN_SECRET and v != REDACTED}
-    forms: set[bytes] = set()
-    for value in values:
-        forms |= _encoded_forms(value.encode())
-    chunks = _scrub_chunks(transcript.chunks, forms)
-
-    def scrub(text: str) -> str:
-        for value in sorted(values, key=len, reverse=True):
-            text = text.replace(value, REDACTED).replace(quote_plus(value), REDACTED)
-        return text
-
-    return replace(transcript, chunks=chunks, url=scrub(redact_url(transcript.url)),
-                   reason=scrub(transcript.reason),
-                   request_headers={k: scrub(v) for k, v in
-                                    redact_headers(transcript.request_headers).items()},
-                   headers={k: scrub(v) for k, v in redact_headers(transcript.headers).items()})
-
-
-_MIN_SECRET = 4
-
-
-def _encoded_forms(secret: bytes) -> set[bytes]:
-    """``secret`` as is and the base64 characters that encode it at each of the 3 alignments."""
-    forms = {secret, base64.b64encode(secret)}
-    for shift in range(3):
-        encoded = base64.b64encode(bytes(shift) + secret)
-        # Keep only the characters made of the secret's bits alone.
-        core = encoded[(shift * 8 + 5) // 6 : (shift + len(secret)) * 8 // 6]
-        if len(core) >= _MIN_SECRET:
-            forms |= {core, core.replace(b"+", b"-").replace(b"/", b"_")}
-    return forms
-
-
-def _scrub_chunks(chunks: list[tuple[float, bytes]],
-                  forms: set[bytes]) -> list[tuple[float, bytes]]:
-    """``chunks`` with every form replaced; chunks that a form spans are merged first."""
-    if not forms or not chunks:
-        return list(chunks)
-    pattern = re.compile(b"|".join(re.escape(form) for form in
-                                   sorted(forms, key=len, reverse=True)))
-    body = b"".join(data for _, data in chunks)
-    inside: set[int] = set()  # body offsets strictly inside a match
-    for match in pattern.finditer(body):
-        inside.update(range(match.start() + 1, match.end()))
-    merged: list[tuple[float, bytes]] = []
-    position = 0
-    for offset, data in chunks:
-        if merged and position in inside:
-            merged[-1] = (merged[-1][0], merged[-1][1] + data)
-        else:
-            merged.append((offset, data))
-        position += len(data)
-    return [(offset, pattern.sub(REDACTED.encode(), data)) for offset, data in merged]
+    rules = redactor or Redactor()
+    values = rules.values(transcript.url, transcript.request_headers)
+    values |= {v for v in secrets if len(v) >= MIN_SECRET and v != REDACTED}
+    found = pattern(values)
+    request_body = transcript.request_body
+    if request_body is not None and found is not None:
+        request_body = found.sub(REDACTED.encode(), request_body)
+    return replace(
+        transcript, chunks=scrub_chunks(transcript.chunks, found),
+        url=scrub_text(rules.redact_url(transcript.url), found),
+        reason=scrub_text(transcript.reason, found), request_body=request_body,
+        request_headers={k: scrub_text(v, found) for k, v in
+                         rules.redact_headers(transcript.request_headers, request=True).items()},
+        headers={k: scrub_text(v, found) for k, v in
+                 rules.redact_headers(transcript.headers, request=False).items()})
 
 
 # --- loading ------------------------------------------------------------------------
@@ -358,60 +334,116 @@ def _har_entry(entry: dict[str, Any]) -> Transcript:
 # --- recording ----------------------------------------------------------------------
 
 
+#: The default bound on a recorded body (after decompression), in bytes.
+MAX_BYTES = 64 * 1024 * 1024
+#: Bytes asked of the socket per read: a compressed read inflates to at most about
+#: a thousand times this (deflate's limit), so memory stays bounded by a bomb.
+_READ_SIZE = 8192
+
+
+class RecordingInterrupted(KeyboardInterrupt):
+    """Ctrl-C during :func:`record`; ``transcript`` holds what arrived (redacted)."""
+
+    def __init__(self, transcript: Transcript) -> None:
+        super().__init__("interrupted")
+        self.transcript = transcript
+
+
 def record(url: str, *, method: str = "POST", body: bytes | None = None,
            headers: Mapping[str, str] | None = None, timeout: float | None = 60.0,
-           ssl_context: Any = None,
-           progress: Callable[[int, int], None] | None = None) -> Transcript:
+           ssl_context: Any = None, max_bytes: int = MAX_BYTES,
+           progress: Callable[[int, int], None] | None = None,
+           on_chunk: Callable[[bytes], None] | None = None,
+           redactor: Redactor | None = None, secrets: Iterable[str] = ()) -> Transcript:
     """Send one request and capture its response body chunk by chunk, with timing.
 
     The body chunks are stored as received after HTTP framing and
-    decompression.  ``progress(bytes, chunks)`` is called after each chunk.
-    A response cut short is still returned (with what arrived) and the
-    error is re-raised afterwards only for connection failures.
+    decompression; the response headers as the server sent them.
+    ``progress(bytes, chunks)`` is called after each chunk, and
+    ``on_chunk(data)`` with the chunk itself (not redacted).  A response cut
+    short, or longer than ``max_bytes``, is returned with what arrived and
+    ``error`` saying why; a failure to connect raises.  Ctrl-C raises
+    :class:`RecordingInterrupted` carrying what arrived.  The result is
+    redacted (see :func:`redact`): no field holds a secret sent.
     """
     import time
 
-    from .drivers import SocketTransport, TLSTransport
-    from .drivers._proxy import proxy_for
-
     target = parse_url(url)
+    transport, http = _connection(target, ssl_context)
     parts = urlsplit(url)
     path = urlunsplit(("", "", parts.path or "/", parts.query, ""))
-    proxy = proxy_for(target.scheme, target.host)
-    transport = (TLSTransport(ssl_context, proxy=proxy) if target.scheme == "https"
-                 else SocketTransport(proxy=proxy))
-    http = HTTPConnection(parse_url(f"{target.origin}"))
     request_headers = {"User-Agent": f"sseproto/{__version__}",
                        "Accept": "text/event-stream", **(headers or {})}
     if body is not None:
         request_headers.setdefault("Content-Type", "application/json")
     transcript = Transcript(method=method, url=url, request_headers=dict(request_headers),
-                            source="transcript")
+                            request_body=body, source="transcript")
+
+    def clean() -> Transcript:
+        return redact(transcript, secrets, redactor=redactor)
+
     started = time.monotonic()
-    transport.connect(target.host, target.port, timeout)
     try:
-        transport.send(http.request(method, path, request_headers.items(), body))
-        total = 0
-        while True:
-            try:
-                data = transport.receive()
-                events = http.receive(data)
-            except (ProtocolError, TransportError) as exc:
-                transcript.error = str(exc)  # cut short: keep what arrived
-                break
-            for event in events:
-                if isinstance(event, ResponseHead):
-                    transcript.status, transcript.reason = event.status_code, event.reason
-                    # The body is stored decoded: its framing headers no longer apply.
-                    transcript.headers = {k: v for k, v in event.headers.items()
-                                          if k not in ("content-encoding", "content-length")}
-                elif isinstance(event, bytes):
-                    transcript.chunks.append((time.monotonic() - started, event))
-                    total += len(event)
-                    if progress is not None:
-                        progress(total, len(transcript.chunks))
-            if not data or any(isinstance(event, ResponseEnd) for event in events):
-                break
-    finally:
-        transport.close()
-    return transcript
+        transport.connect(target.host, target.port, timeout)
+        try:
+            transport.send(http.request(method, path, request_headers.items(), body))
+            _receive(transport, http, transcript, max_bytes,
+                     _Hooks(progress, on_chunk, lambda: time.monotonic() - started))
+        finally:
+            transport.close()
+    except KeyboardInterrupt:
+        raise RecordingInterrupted(clean()) from None
+    return clean()
+
+
+def _connection(target: URL, ssl_context: Any) -> tuple[Any, HTTPConnection]:
+    """A transport (through the environment's proxy, if any) and the HTTP state for it."""
+    from .drivers import SocketTransport, TLSTransport
+    from .drivers._proxy import proxy_for
+
+    proxy = proxy_for(target.scheme, target.host)
+    transport = (TLSTransport(ssl_context, proxy=proxy) if target.scheme == "https"
+                 else SocketTransport(proxy=proxy))
+    return transport, HTTPConnection(parse_url(target.origin))
+
+
+@dataclass(frozen=True)
+class _Hooks:
+    progress: Callable[[int, int], None] | None
+    on_chunk: Callable[[bytes], None] | None
+    clock: Callable[[], float]
+
+
+def _receive(transport: Any, http: HTTPConnection, transcript: Transcript, max_bytes: int,
+             hooks: _Hooks) -> None:
+    """Read the response into ``transcript`` until its end, a cut, or ``max_bytes``."""
+    total = 0
+    head_seen = False
+    while True:
+        try:
+            data = transport.receive(_READ_SIZE)
+            events = http.receive(data)
+        except (ProtocolError, TransportError) as exc:
+            if not head_seen:
+                raise  # no response at all: nothing to keep
+            transcript.error = str(exc)  # cut short: keep what arrived
+            return
+        for event in events:
+            if isinstance(event, ResponseHead):
+                head_seen = True
+                transcript.status, transcript.reason = event.status_code, event.reason
+                transcript.headers = dict(event.headers)
+            elif isinstance(event, bytes):
+                room = max_bytes - total
+                transcript.chunks.append((hooks.clock(), event[:room]))
+                total += min(len(event), room)
+                if hooks.on_chunk is not None:
+                    hooks.on_chunk(event[:room])
+                if hooks.progress is not None:
+                    hooks.progress(total, len(transcript.chunks))
+                if len(event) > room:
+                    transcript.error = (f"the body reached max_bytes ({max_bytes} bytes;"
+                                        " --max-bytes on the command line): cut there")
+                    return
+        if not data or any(isinstance(event, ResponseEnd) for event in events):
+            return

@@ -103,7 +103,8 @@ def test_record_replay_parse_check(tmp_path: Path, sse_server: Any) -> None:
     assert events[2]["generated_text"] == GENERATED and events[2]["finish_reason"] == "stop"
 
     checked = cli("check", str(out))
-    assert checked.returncode == 1 and checked.stderr == b""
+    assert checked.returncode == 1
+    assert checked.stderr.startswith(f"sseproto: {out} does not conform: NOT CONFORMING".encode())
     report = checked.stdout.decode()
     for code in ("missing-blank-line", "pretty-printed-frames", "dropped-line"):
         assert code in report
@@ -230,7 +231,8 @@ def test_check_exit_codes() -> None:
     assert good.returncode == 0 and good.stderr == b""
     assert good.stdout.decode().splitlines()[-1] == "verdict: CONFORMING (0 errors, 0 warnings)"
     bad = cli("check", str(SAMPLES / "prediction-guard.sse"))
-    assert bad.returncode == 1 and bad.stderr == b""
+    assert bad.returncode == 1 and bad.stderr.count(b"\n") == 1
+    assert b"does not conform: NOT CONFORMING (4 errors, 1 warning)" in bad.stderr
     assert "NOT CONFORMING" in bad.stdout.decode()
     from_stdin = cli("check", "-", stdin=SEED)
     assert from_stdin.returncode == 1 and from_stdin.stdout.startswith(b"source: -\n")
@@ -294,7 +296,7 @@ BAD_LINE = (b'{"sseproto":"transcript","version":1,"request":{},"response":{}}\n
         (["replay", "/no/such/file"], "cannot read /no/such/file"),
         (["check", "/no/such/file"], "cannot read /no/such/file"),
         (["serve", "/no/such/file"], "cannot read /no/such/file"),
-        (["check", "spec/samples"], "cannot read spec/samples"),
+        (["check", "spec/samples", "--html", "x.html"], "--html writes the report of one"),
         (["serve", "spec/samples/openai-chat.sse", "--fault", "nope"], "bad fault 'nope'"),
         (["serve", "spec/samples/openai-chat.sse", "--fault", "cut:-3"], "bad fault"),
         (["serve", "spec/samples/openai-chat.sse", "--tls"], "--tls needs --cert"),

@@ -87,3 +87,15 @@ def test_sample_lists_and_decodes_the_bundled_samples() -> None:
     by_file = cli("parse", "--sample", "openai-chat.sse")
     assert by_file.returncode == 0 and by_file.stdout.startswith(b"Hello!")
     assert "no sample called 'nope'" in one_line(cli("parse", "--sample", "nope"), 2)
+
+
+@pytest.mark.parametrize("mode", [[], ["--sse"]])
+def test_parse_url_wrong_content_type_exits_1(mode: list[str]) -> None:
+    from tests.tool_helpers import RawServer, response
+
+    body = b'{"choices": [{"message": {"content": "hi"}}]}'
+    with RawServer(lambda _: response(body, headers=[("Content-Type", "application/json")])
+                   ) as srv:
+        result = cli("parse", "--url", srv.url + "/v1/chat/completions", *mode)
+    assert "expected a text/event-stream response" in one_line(result, 1)
+    assert result.stdout in (b"", b"\n")

@@ -3,11 +3,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
+import socket
 import subprocess
 import sys
-from collections.abc import Iterator
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -58,3 +62,73 @@ def serving(path: str | Path, *faults: str) -> Iterator[str]:
         process.wait(timeout=10)
         if process.stdout is not None:
             process.stdout.close()
+
+
+class RawServer:
+    """A loopback server answering each request with ``respond(request_bytes)``, raw.
+
+    ``respond`` returns the whole response (status line, headers, body) as
+    bytes, or an iterator of pieces written one by one (``None`` pieces
+    pause 50 ms).  ``requests`` keeps each request's bytes.
+    """
+
+    def __init__(self, respond: Callable[[bytes], bytes | Iterable[bytes | None]]) -> None:
+        self.respond = respond
+        self.requests: list[bytes] = []
+        self.sock = socket.create_server(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+
+    def __enter__(self) -> RawServer:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        with contextlib.suppress(OSError):
+            self.sock.shutdown(socket.SHUT_RDWR)  # wakes the accept() in the thread
+        self.sock.close()
+        self.thread.join(timeout=10)
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            with conn:
+                request = _read_request(conn)
+                self.requests.append(request)
+                answer = self.respond(request)
+                try:
+                    for piece in [answer] if isinstance(answer, bytes) else answer:
+                        if piece is None:
+                            time.sleep(0.05)
+                        else:
+                            conn.sendall(piece)
+                except OSError:
+                    pass
+
+
+def _read_request(conn: socket.socket) -> bytes:
+    data = b""
+    while b"\r\n\r\n" not in data:
+        piece = conn.recv(65536)
+        if not piece:
+            return data
+        data += piece
+    head, _, body = data.partition(b"\r\n\r\n")
+    match = re.search(rb"(?i)content-length:\s*(\d+)", head)
+    while match and len(body) < int(match.group(1)):
+        piece = conn.recv(65536)
+        if not piece:
+            break
+        body += piece
+    return head + b"\r\n\r\n" + body
+
+
+def response(body: bytes, *, status: str = "200 OK",
+             headers: Sequence[tuple[str, str]] = (("Content-Type", "text/event-stream"),),
+             ) -> bytes:
+    """A close-delimited HTTP/1.1 response."""
+    lines = [f"HTTP/1.1 {status}", *(f"{k}: {v}" for k, v in headers), "Connection: close"]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode() + body

@@ -11,6 +11,7 @@ from typing import IO, Any
 
 import orjson
 
+from ..tools.options import UsageError
 from . import report
 from ._runner import Result, SuiteServer, run
 from ._scenarios import Scenario, select
@@ -30,8 +31,6 @@ argument {sse:TEXT} is TEXT for raw SSE scenarios and dropped for chat ones
 
 
 def _usage(message: str) -> Exception:
-    from ..cli import UsageError
-
     return UsageError(message)
 
 

@@ -6,6 +6,7 @@ so any engine can map it; the CLI uses a process pool.
 
 from __future__ import annotations
 
+import signal
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -64,8 +65,17 @@ def check_many(paths: list[str], dialect: str, jobs: int) -> Iterator[Outcome]:
     if jobs <= 1 or len(paths) <= 1:
         yield from (_check_path(path, dialect) for path in paths)
         return
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
+    pool = ProcessPoolExecutor(max_workers=jobs, initializer=_ignore_interrupts)
+    try:
         yield from pool.map(_check_path, paths, [dialect] * len(paths), chunksize=4)
+    finally:
+        # On Ctrl-C the workers (which ignore it) are stopped without finishing the queue.
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _ignore_interrupts() -> None:
+    """Workers leave Ctrl-C to the parent, which stops them: no traceback from each."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def summary_table(outcomes: list[Outcome]) -> str:

@@ -3,7 +3,7 @@
 A cassette is YAML: ``{"interactions": [{"request": {...}, "response":
 {...}}], "version": 1}``, headers as lists of values, the response body under
 ``body.string`` (text, or ``!!binary`` bytes), stored as the server sent it:
-compressed when it was compressed.  sseproto needs no YAML library at run
+compressed when the HTTP library had not decoded it yet.  sseproto needs no YAML library at run
 time, so this module uses PyYAML when it is installed (vcrpy itself depends
 on it) and otherwise says how to get it.
 
@@ -61,10 +61,8 @@ def _interaction(item: dict[str, Any]) -> Transcript:
     headers = _headers(response.get("headers"))
     body = _bytes((response.get("body") or {}).get("string"))
     encoding = headers.get("content-encoding", "").strip().lower()
-    if encoding in ("gzip", "x-gzip", "deflate") and body:
-        body = _inflate(body, encoding)
-        del headers["content-encoding"]
-        headers.pop("content-length", None)
+    if _compressed(body, encoding):
+        body = _inflate(body, encoding)  # the headers stay: they say what the wire carried
     status = response.get("status") or {}
     request_body = request.get("body")
     return Transcript(chunks=[(0.0, body)] if body else [], method=str(request["method"]),
@@ -89,6 +87,14 @@ def _bytes(value: Any) -> bytes:
     return value if isinstance(value, bytes) else str(value).encode()
 
 
+def _compressed(body: bytes, encoding: str) -> bool:
+    """vcrpy stores what its HTTP library handed it: still compressed or already decoded."""
+    if encoding in ("gzip", "x-gzip"):
+        return body[:2] == b"\x1f\x8b"
+    return encoding == "deflate" and len(body) >= 2 and (body[0] * 256 + body[1]) % 31 == 0 \
+        and body[0] & 0x0F == 8
+
+
 def _inflate(body: bytes, encoding: str) -> bytes:
     """Decompress a recorded body, refusing one that inflates past :data:`MAX_INFLATED`."""
     wbits = 16 + zlib.MAX_WBITS if encoding != "deflate" else zlib.MAX_WBITS
@@ -101,6 +107,10 @@ def _inflate(body: bytes, encoding: str) -> bytes:
         raise TranscriptError(f"the cassette's {encoding} body inflates past"
                               f" {MAX_INFLATED >> 20} MiB")
     return out
+
+
+#: Headers about the wire form of a body: a cassette written here holds it decoded.
+_FRAMING = ("transfer-encoding", "content-encoding", "content-length")
 
 
 def dumps_cassette(transcript: Transcript) -> bytes:
@@ -122,7 +132,8 @@ def dumps_cassette(transcript: Transcript) -> bytes:
         "request": {"body": request_body, "method": clean.method, "uri": clean.url,
                     "headers": {k: [v] for k, v in clean.request_headers.items()}},
         "response": {"body": {"string": body},
-                     "headers": {k: [v] for k, v in clean.headers.items()},
+                     "headers": {k: [v] for k, v in clean.headers.items()
+                                 if k not in _FRAMING},
                      "status": {"code": clean.status, "message": clean.reason}},
     }
     text: str = yaml.safe_dump({"interactions": [interaction], "version": 1},

@@ -141,7 +141,8 @@ class _TextPrinter:
             self.tool_calls = event.tool_calls or []
 
     def end(self) -> None:
-        self.out.write("\n")
+        if self.streamed:
+            self.out.write("\n")
         if self.server_text is not None:
             # Prediction Guard-style streams send the whole text on the last chunk:
             # it is the stream's content too, so it goes to stdout after the deltas.

@@ -24,7 +24,7 @@ __all__ = ["render_html", "snippet_html"]
 
 Scale = Callable[[float], float]
 WIDTH, HEIGHT = 1080, 300
-LEFT, RIGHT, TOP, BOTTOM = 70, 80, 20, 50
+LEFT, RIGHT, TOP, BOTTOM = 70, 100, 20, 50
 SNIPPET_BEFORE, SNIPPET_AFTER = 32, 96
 #: The shortest gap shaded on the timeline, in seconds.
 LONG_GAP = 0.5
@@ -53,6 +53,7 @@ pre{font:12.5px/1.5 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;
 background:#f6f8fa;border:1px solid #e6e9ee;border-radius:6px;padding:6px 8px;margin:6px 0 0;
 white-space:pre-wrap;word-break:break-all}
 pre mark{background:#ffd33d;border-radius:2px}
+pre mark.eof{background:#cf222e;color:#fff;padding:0 5px;margin-left:4px;font-size:11px}
 .esc{color:#8c959f}
 .offset{color:#5b6472;font-size:13px;margin-top:8px}
 svg text{font:12px system-ui,sans-serif;fill:#5b6472}
@@ -121,9 +122,10 @@ def _timeline(report: Report, transcript: Transcript) -> str:
     if chars:
         points = [(x(t), c / chars[-1]) for (t, _), c in zip(report.content, chars, strict=True)]
         shapes.append(_curve(points, "#1f883d", plot_h, "content"))
-    shapes.append("".join(f"<line x1={x(t):.1f} x2={x(t):.1f} y1={TOP + plot_h + 4}"
+    ticks = sorted({round(x(t) * 2) / 2 for t in times})  # one per half pixel
+    shapes.append("".join(f"<line x1={px} x2={px} y1={TOP + plot_h + 4}"
                           f" y2={TOP + plot_h + 14} stroke='#57606a' stroke-width='1' />"
-                          for t in times))
+                          for px in ticks))
     shapes.append(_markers(report, x, plot_h))
     return (f"<svg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 {WIDTH} {HEIGHT}'"
             f" width='100%' role=img aria-label='timeline of the stream'>{''.join(shapes)}"
@@ -141,7 +143,9 @@ def _legend() -> str:
 
 
 def _curve(points: list[tuple[float, float]], colour: str, plot_h: float, name: str) -> str:
-    """A step line: the value holds until the next arrival."""
+    """A step line: the value holds until the next arrival (the last value per pixel)."""
+    per_pixel = {round(px): (px, share) for px, share in points}
+    points = [per_pixel[key] for key in sorted(per_pixel)]
     path = [f"M{LEFT},{TOP + plot_h}"]
     level = 0.0
     for px, share in points:
@@ -189,12 +193,10 @@ def _markers(report: Report, x: Scale, plot_h: float) -> str:
     for label, t in (("first byte", report.timing.ttfb),
                      ("first content", report.timing.first_content)):
         if t is not None:
-            anchor = "start" if label == "first byte" else "end"
-            shift = 4 if anchor == "start" else -4
+            y = TOP + (12 if label == "first byte" else 28)
             out.append(f"<line x1={x(t):.1f} x2={x(t):.1f} y1={TOP} y2={TOP + plot_h}"
                        f" stroke='#6e7781' stroke-dasharray='4 3'/>"
-                       f"<text x={x(t) + shift:.1f} y={TOP + 12 + (14 if anchor == 'end' else 0)}"
-                       f" text-anchor={anchor}>{label} {t:.3f} s</text>")
+                       f"<text x={x(t) + 4:.1f} y={y}>{label} {t:.3f} s</text>")
     return "".join(out)
 
 
@@ -202,7 +204,8 @@ def _findings(findings: list[Finding], body: bytes) -> str:
     if not findings:
         return "<p class=sub>Nothing to report: the stream conforms.</p>"
     rows = ["<table><tr><th>severity</th><th>finding</th></tr>"]
-    for finding in findings:
+    order = {"error": 0, "warning": 1, "info": 2}
+    for finding in sorted(findings, key=lambda f: order.get(f.severity, 3)):
         where = finding.where()
         snippets = "".join(f"<div class=offset>byte {offset}</div>{snippet_html(body, offset)}"
                            for offset in finding.offsets)
@@ -219,7 +222,7 @@ def snippet_html(body: bytes, offset: int) -> str:
     start = max(0, offset - SNIPPET_BEFORE)
     before, at, after = (body[start:offset], body[offset : offset + 1],
                          body[offset + 1 : offset + SNIPPET_AFTER])
-    marked = f"<mark>{_bytes_html(at) or '&#8203;end'}</mark>"
+    marked = f"<mark>{_bytes_html(at)}</mark>" if at else "<mark class=eof>end of stream</mark>"
     lead = "…" if start else ""
     tail = "…" if offset + SNIPPET_AFTER < len(body) else ""
     return f"<pre>{lead}{_bytes_html(before)}{marked}{_bytes_html(after)}{tail}</pre>"

@@ -8,6 +8,7 @@ stores it.  Inputs without timing (a raw body, a HAR file, a cassette) give
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from itertools import pairwise
@@ -19,6 +20,10 @@ __all__ = ["BURST_SHARE", "Timing", "burst", "sparkline", "timing"]
 BURST_SHARE = 0.10
 #: A stream shorter than this (seconds) is too short to call buffered.
 MIN_BURST_TOTAL = 0.5
+#: Content this close together (seconds) was not streamed token by token ...
+BURST_SPAN = 0.05
+#: ... nor was content packed this many events to a read.
+PACKED_EVENTS = 4
 _BARS = "▁▂▃▄▅▆▇█"
 
 
@@ -77,7 +82,8 @@ def burst(figures: Timing, content: Sequence[tuple[float, int]]) -> str | None:
     A model streams tokens over time; a proxy, CDN or compressor that buffers
     the response delivers them all at once, after a long silence.  So: the
     content arrived within :data:`BURST_SHARE` of the elapsed time, at its
-    end, or it arrived in a single chunk though it was many events.
+    end, packed (many events a read, or all within :data:`BURST_SPAN`); or
+    it arrived in a single chunk though it was many events.
     """
     total, first, last = figures.total, figures.first_content, figures.last_content
     if total is None or first is None or last is None or total < MIN_BURST_TOTAL:
@@ -85,12 +91,17 @@ def burst(figures: Timing, content: Sequence[tuple[float, int]]) -> str | None:
     if len(content) < 3:
         return None
     span = last - first
-    if len({t for t, _ in content}) == 1:
+    reads = len({t for t, _ in content})  # the chunks that carried content
+    if reads == 1:
         return (f"all {len(content)} content events arrived in one chunk at {first:.2f} s of"
                 f" {total:.2f} s")
-    if span <= BURST_SHARE * total and first >= (1 - 2 * BURST_SHARE) * total:
-        return (f"all {len(content)} content events arrived within {span:.3f} s, after"
-                f" {first:.2f} s of silence ({total:.2f} s in all)")
+    late = span <= BURST_SHARE * total and first >= (1 - 2 * BURST_SHARE) * total
+    # A model that thought silently and then streams fast still sends its tokens over
+    # time, one or two per read; a buffer releases them packed, or all at once.
+    packed = len(content) / reads >= PACKED_EVENTS or span < BURST_SPAN
+    if late and packed:
+        return (f"all {len(content)} content events arrived within {span:.3f} s in"
+                f" {reads} reads, after {first:.2f} s of silence ({total:.2f} s in all)")
     return None
 
 
@@ -102,5 +113,5 @@ def sparkline(gaps: Sequence[float], width: int = 60) -> str:
     size = -(-len(gaps) // width)
     groups = [max(gaps[i : i + size]) for i in range(0, len(gaps), size)]
     top = max(groups) or 1.0
-    return "".join(_BARS[min(len(_BARS) - 1, int(g / top * (len(_BARS) - 1) + 0.5))]
+    return "".join(_BARS[max(0, min(len(_BARS), math.ceil(g / top * len(_BARS))) - 1)]
                    for g in groups)
