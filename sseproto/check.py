@@ -34,6 +34,8 @@ from ._errors import ProtocolError, snippet
 from ._events import ChatEvent, Delta, Done, Final, StreamError
 from ._lines import parse_field
 from ._sse import SSEDecoder
+from .dialects import ShapeError
+from .framing.eventstream import CONTENT_TYPE as EVENTSTREAM
 from .tools.timing import Timing, burst, timing
 from .transcript import STREAM_TYPES, Transcript
 
@@ -142,15 +144,26 @@ def check(transcript: Transcript, *, dialect: str = "auto", source: str = "") ->
         report.add("empty", "error", "the body is empty")
         report.timing = timing([], [], False)
         return report
-    _check_encoding(body, report)
-    ndjson = body.lstrip()[:1] == b"{" or transcript.content_type == "application/x-ndjson"
-    if not ndjson:  # newline-delimited JSON is not SSE: no SSE rules apply
+    framing = _framing(transcript)
+    if framing != "eventstream":  # an AWS event stream is binary: no text rules apply
+        _check_encoding(body, report)
+    if framing == "sse":  # newline-delimited JSON is not SSE: no SSE rules apply
         _check_lines(body, report)
         _check_strict(body, report)
-    events, content = _check_chat(transcript, dialect, report)
+    events, content = _check_chat(transcript, dialect, report, framing)
     _check_integrity(body, events, report)
     _check_timing(transcript, content, report)
     return report
+
+
+def _framing(transcript: Transcript) -> str:
+    """``"eventstream"`` (AWS, binary), ``"ndjson"`` or ``"sse"``, as ``auto`` would read it."""
+    body = transcript.body
+    if body[:1] == b"\x00" or transcript.content_type == EVENTSTREAM:
+        return "eventstream"
+    if body.lstrip()[:1] == b"{" or transcript.content_type == "application/x-ndjson":
+        return "ndjson"
+    return "sse"
 
 
 # --- the response head -------------------------------------------------------------
@@ -325,8 +338,8 @@ def _content_chars(event: ChatEvent) -> int:
     return chars
 
 
-def _check_chat(transcript: Transcript, dialect: str,
-                report: Report) -> tuple[list[ChatEvent], list[tuple[float, int]]]:
+def _check_chat(transcript: Transcript, dialect: str, report: Report,
+                framing: str) -> tuple[list[ChatEvent], list[tuple[float, int]]]:
     """Decode chunk by chunk: the events, and ``(arrival time, characters)`` of each content."""
     try:
         strict = ChatStreamDecoder(dialect)
@@ -334,6 +347,9 @@ def _check_chat(transcript: Transcript, dialect: str,
         strict.close()  # an error after the last events is raised here
     except ProtocolError as exc:
         report.first_error = str(exc)
+        if isinstance(exc, ShapeError):  # valid JSON, but not what the dialect knows
+            report.add("unexpected-shape", "error", f"{exc} (field {exc.field})",
+                       [exc.offset] if exc.offset is not None else None)
     chat = ChatStreamDecoder(dialect, on_malformed="skip")
     events: list[ChatEvent] = []
     content: list[tuple[float, int]] = []
@@ -351,7 +367,7 @@ def _check_chat(transcript: Transcript, dialect: str,
     names = {Delta: "deltas", Final: "finals", Done: "done", StreamError: "stream_errors"}
     for event in events:
         report.counts[names[type(event)]] = report.counts.get(names[type(event)], 0) + 1
-    _repair_findings(report)
+    _repair_findings(report, framing)
     return events, content
 
 
@@ -362,17 +378,20 @@ _REPAIRS = {
                              " prefixes (repaired)",
     "blank_line_in_json": "empty lines inside a JSON value (repaired)",
     "dropped_partial_frame": "an incomplete frame at the end was dropped",
-    "skipped_malformed": "frames that are not usable JSON were skipped",
+    "skipped_malformed": "frames that are not JSON, or not of the dialect's shape, were"
+                         " skipped",
 }
 
 
-def _repair_findings(report: Report) -> None:
+def _repair_findings(report: Report, framing: str) -> None:
     for key, text in _REPAIRS.items():
         if report.repairs.get(key):
             report.add(key.replace("_", "-"), "error", text, None, report.repairs[key])
     if report.repairs.get("unterminated_last_frame") and not any(
             f.code == "unterminated-last-block" for f in report.findings):
-        message = _LINE_FINDINGS["unterminated-last-block"][1]
+        # The line view (SSE) reports it with its offset; NDJSON and event streams here.
+        message = ("the last line has no line break after it (used anyway)"
+                   if framing == "ndjson" else _LINE_FINDINGS["unterminated-last-block"][1])
         report.add("unterminated-last-block", "warning", message, None,
                    report.repairs["unterminated_last_frame"])
 

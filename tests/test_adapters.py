@@ -194,6 +194,22 @@ def test_body_ending_before_done_raises_incomplete_stream(variant: str, sse_serv
     assert [type(ev) for ev in events] == [Delta] * 3
 
 
+# The last frame is only read at the end of the body; the line after it then fails.
+EVENTS_THEN_ERROR_AT_CLOSE = b'
+data: {"choices":[{"delta":{"content":"a"}}]}
+{oops
+'
+
+
+def test_an_error_after_the_last_events_is_raised_after_them(variant: str,
+                                                              sse_server: Any) -> None:
+    events: list[Any] = []
+    server = sse_server(stream(EVENTS_THEN_ERROR_AT_CLOSE), speed=1)
+    with pytest.raises(sseproto.RemoteProtocolError, match="oops"):
+        collect(variant, server.url, sink=events)
+    assert [ev.content for ev in events] == ["a"]
+
+
 def test_finish_reason_without_done_is_not_incomplete(variant: str, sse_server: Any) -> None:
     body = b'data: {"choices":[{"index":0,"delta":{"content":"Hi"},"finish_reason":"stop"}]}\n\n'
     events = collect(variant, sse_server(stream(body), speed=1).url)
