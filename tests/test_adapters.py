@@ -195,10 +195,7 @@ def test_body_ending_before_done_raises_incomplete_stream(variant: str, sse_serv
 
 
 # The last frame is only read at the end of the body; the line after it then fails.
-EVENTS_THEN_ERROR_AT_CLOSE = b'
-data: {"choices":[{"delta":{"content":"a"}}]}
-{oops
-'
+EVENTS_THEN_ERROR_AT_CLOSE = b'\ndata: {"choices":[{"delta":{"content":"a"}}]}\n{oops\n'
 
 
 def test_an_error_after_the_last_events_is_raised_after_them(variant: str,
