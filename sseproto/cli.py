@@ -25,6 +25,7 @@ from typing import IO, Any
 from ._errors import Error
 from ._version import __version__
 from .server import ReplayServer, parse_fault
+from .suite import _cli as suite_cli
 from .tools.cmd_check import add_check, run_check
 from .tools.cmd_parse import add_parse, add_replay, run_parse, run_replay
 from .tools.cmd_record import add_convert, add_record, run_convert, run_record
@@ -96,6 +97,7 @@ COMMANDS: dict[str, tuple[Callable[[Any], None], Runner]] = {
     "record": (add_record, run_record),
     "serve": (_add_serve, _run_serve),
     "convert": (add_convert, run_convert),
+    "suite": (suite_cli.add_parser, suite_cli.main),
 }
 
 

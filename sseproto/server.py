@@ -13,7 +13,14 @@ Faults (repeatable, as on the command line):
   through the body (or after N body bytes);
 - ``bytewise``: one-byte writes;
 - ``status:CODE``: answer CODE with a JSON error body instead;
-- ``delay:S``: wait S seconds before the response head.
+- ``delay:S``: wait S seconds before the response head;
+- ``coalesce``: the whole response (head, body, end) in one write;
+- ``gzip``: the body gzip-compressed (``Content-Encoding: gzip``), each
+  write compressed and flushed as it goes, as compression middleware does.
+
+A ``router`` picks, per request, what to serve (a :class:`Route`: a
+transcript and its faults); a request it has no route for gets the default
+transcript, or a 404 when the server has none.
 """
 
 from __future__ import annotations
@@ -23,16 +30,24 @@ import socket
 import ssl
 import struct
 import threading
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+import zlib
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
 from types import TracebackType
+from typing import Any
 
 import h11
 import orjson
 
-from .transcript import Transcript
+from ._errors import short_repr
+from .transcript import Transcript, redact_headers
 
-__all__ = ["Fault", "ReplayServer", "parse_fault"]
+__all__ = ["Fault", "Headers", "ReceivedRequest", "ReplayServer", "Route", "parse_fault"]
+
+#: How many received requests :attr:`ReplayServer.requests` keeps (the most recent).
+MAX_KEPT_REQUESTS = 10_000
+#: The largest request body the server reads; a larger one gets 413.
+MAX_REQUEST_BODY = 16 * 1024 * 1024
 
 _DROPPED_HEADERS = {"content-length", "transfer-encoding", "content-encoding", "connection",
                     "keep-alive"}
@@ -47,15 +62,19 @@ class Fault:
     at: int | None = None  # for stall: after this many body bytes
 
     def __str__(self) -> str:
-        return self.kind if self.kind == "bytewise" else f"{self.kind}:{self.value:g}"
+        return self.kind if self.kind in _BARE_FAULTS else f"{self.kind}:{self.value:g}"
+
+
+_BARE_FAULTS = ("bytewise", "coalesce", "gzip")
 
 
 def parse_fault(text: str) -> Fault:
-    """Parse ``cut:N``, ``reset:N``, ``stall:S[@N]``, ``bytewise``, ``status:CODE``, ``delay:S``."""
+    """Parse ``cut:N``, ``reset:N``, ``stall:S[@N]``, ``bytewise``, ``status:CODE``,
+    ``delay:S``, ``coalesce`` or ``gzip``."""
     kind, _, arg = text.partition(":")
     try:
-        if kind == "bytewise" and not arg:
-            return Fault("bytewise")
+        if kind in _BARE_FAULTS and not arg:
+            return Fault(kind)
         if kind in ("cut", "reset") and int(arg) >= 0:
             return Fault(kind, int(arg))
         if kind == "status" and 100 <= int(arg) <= 599:
@@ -69,7 +88,74 @@ def parse_fault(text: str) -> Fault:
     except ValueError:
         pass
     raise ValueError(f"bad fault {text!r}: expected cut:N, reset:N, stall:S[@N], bytewise,"
-                     " status:CODE or delay:S")
+                     " status:CODE, delay:S, coalesce or gzip")
+
+
+
+class Headers(Mapping[str, str]):
+    """Request headers, looked up by name case-insensitively (names listed lower-cased).
+
+    A header sent several times reads as its values joined with ``", "``
+    (RFC 9110 #field-lines).  ``repr()`` hides secret values.
+    """
+
+    __slots__ = ("_items",)
+
+    def __init__(self, pairs: Iterable[tuple[str, str]] = ()) -> None:
+        items: dict[str, str] = {}
+        for name, value in pairs:
+            key = name.lower()
+            items[key] = f"{items[key]}, {value}" if key in items else value
+        self._items = items
+
+    def __getitem__(self, name: str) -> str:
+        return self._items[name.lower()]
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and name.lower() in self._items
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._items)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __repr__(self) -> str:
+        return f"Headers({redact_headers(self._items)!r})"
+
+
+@dataclass(frozen=True)
+class ReceivedRequest:
+    """One request the server received: what a test wants to assert on."""
+
+    method: str
+    path: str  # the request target, query included
+    headers: Headers
+    body: bytes = field(repr=False)
+
+    @property
+    def json(self) -> Any:
+        """The body parsed as JSON, or ``None`` when it is empty or not JSON."""
+        try:
+            return orjson.loads(self.body) if self.body else None
+        except orjson.JSONDecodeError:
+            return None
+
+    def __repr__(self) -> str:
+        return (f"ReceivedRequest(method={self.method!r}, path={self.path!r},"
+                f" headers={self.headers!r}, body={short_repr(self.body)})")
+
+
+@dataclass(frozen=True)
+class Route:
+    """What to serve for one request: a transcript and its faults."""
+
+    transcript: Transcript
+    faults: tuple[Fault, ...] = ()
+
+
+#: Picks the route for a request; ``None``: the server's default transcript.
+Router = Callable[[ReceivedRequest], Route | None]
 
 
 class ReplayServer:
@@ -79,14 +165,16 @@ class ReplayServer:
     :attr:`url` is the base URL once started.
     """
 
-    def __init__(self, transcript: Transcript, *, host: str = "127.0.0.1", port: int = 0,
+    def __init__(self, transcript: Transcript | None, *, host: str = "127.0.0.1", port: int = 0,
                  ssl_context: ssl.SSLContext | None = None, speed: float = 0.0,
-                 faults: Iterable[Fault] = ()) -> None:
+                 faults: Iterable[Fault] = (), router: Router | None = None) -> None:
         self.transcript = transcript
+        self.router = router
         self.ssl_context = ssl_context
         self.speed = speed
         self.faults = list(faults)
-        self.requests = 0
+        #: The requests received, oldest first (at most :data:`MAX_KEPT_REQUESTS`, the latest).
+        self.requests: list[ReceivedRequest] = []
         self._sock = socket.create_server((host, port))
         self._sock.settimeout(0.2)
         self._stop = threading.Event()
@@ -149,9 +237,12 @@ class ReplayServer:
             self._clients.add(sock)
         conn = h11.Connection(h11.SERVER)
         try:
-            while not self._stop.is_set() and self._read_request(sock, conn):
-                self.requests += 1
-                if not self._respond(sock, conn):
+            while not self._stop.is_set():
+                request = self._read_request(sock, conn)
+                if request is None:
+                    return
+                self._record(request)
+                if not self._respond(sock, conn, self._route(request)):
                     return
                 if conn.our_state is not h11.DONE or conn.their_state is not h11.DONE:
                     return
@@ -163,23 +254,45 @@ class ReplayServer:
                 self._clients.discard(sock)
             _close(sock)
 
-    def _read_request(self, sock: socket.socket, conn: h11.Connection) -> bool:
-        """Read one whole request; ``False`` when the client went away."""
+    def _record(self, request: ReceivedRequest) -> None:
+        with self._lock:
+            self.requests.append(request)
+            if len(self.requests) > MAX_KEPT_REQUESTS:
+                del self.requests[: len(self.requests) - MAX_KEPT_REQUESTS]
+
+    def _read_request(self, sock: socket.socket, conn: h11.Connection) -> ReceivedRequest | None:
+        """Read one whole request; ``None`` when the client went away."""
+        head: h11.Request | None = None
+        body = bytearray()
         while True:
             event = conn.next_event()
             if event is h11.NEED_DATA:
                 data = sock.recv(65536)
                 conn.receive_data(data)
                 if not data and conn.their_state is h11.IDLE:
-                    return False
-            elif isinstance(event, h11.EndOfMessage):
-                return True
+                    return None
+            elif isinstance(event, h11.Request):
+                head = event
+            elif isinstance(event, h11.Data):
+                body += event.data
+                if len(body) > MAX_REQUEST_BODY:
+                    raise h11.RemoteProtocolError("request body too large", 413)
+            elif isinstance(event, h11.EndOfMessage) and head is not None:
+                return _received(head, bytes(body))
             elif isinstance(event, h11.ConnectionClosed):
-                return False
+                return None
 
-    def _respond(self, sock: socket.socket, conn: h11.Connection) -> bool:
+    def _route(self, request: ReceivedRequest) -> Route | None:
+        route = self.router(request) if self.router is not None else None
+        if route is None and self.transcript is not None:
+            return Route(self.transcript, tuple(self.faults))
+        return route
+
+    def _respond(self, sock: socket.socket, conn: h11.Connection, route: Route | None) -> bool:
         """Send the response with the faults; ``False`` when the connection must end."""
-        faults = {fault.kind: fault for fault in self.faults}
+        if route is None:
+            return _not_found(sock, conn)
+        faults = {fault.kind: fault for fault in route.faults}
         if "delay" in faults:
             self._stop.wait(faults["delay"].value)
         if "status" in faults:
@@ -191,40 +304,42 @@ class ReplayServer:
             sock.sendall((conn.send(h11.Data(data=body)) or b"")
                          + (conn.send(h11.EndOfMessage()) or b""))
             return True
-        headers = [(k, v) for k, v in self.transcript.headers.items()
+        transcript = route.transcript
+        out = _Output(sock, conn, coalesce="coalesce" in faults, gzip="gzip" in faults)
+        headers = [(k, v) for k, v in transcript.headers.items()
                    if k.lower() not in _DROPPED_HEADERS]
-        reason = self.transcript.reason.encode("ascii", "replace")  # h11 takes ASCII only
-        sock.sendall(conn.send(h11.Response(status_code=self.transcript.status, reason=reason,
-                                            headers=headers)) or b"")
+        reason = transcript.reason.encode("ascii", "replace")  # h11 takes ASCII only
+        out.head(transcript.status, reason, headers)
         sent = 0
         limit = _byte_limit(faults)
-        for piece, pause in self._pieces(faults):
+        for piece, pause in self._pieces(transcript, faults):
             if pause:
+                out.flush()
                 self._stop.wait(pause)
             if self._stop.is_set():
                 return False
             if limit is not None and sent + len(piece) >= limit:
-                piece = piece[: int(limit) - sent]
-                if piece:
-                    sock.sendall(conn.send(h11.Data(data=piece)) or b"")
+                out.data(piece[: int(limit) - sent])
+                out.flush()
                 if "reset" in faults:
                     sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
                 return False
-            sock.sendall(conn.send(h11.Data(data=piece)) or b"")
+            out.data(piece)
             sent += len(piece)
-        sock.sendall(conn.send(h11.EndOfMessage()) or b"")
+        out.end()
         return True
 
-    def _pieces(self, faults: dict[str, Fault]) -> Iterator[tuple[bytes, float]]:
+    def _pieces(self, transcript: Transcript,
+                faults: dict[str, Fault]) -> Iterator[tuple[bytes, float]]:
         """The body pieces to write, each with the pause to take before it."""
         stall = faults.get("stall")
         stall_at = -1
         if stall is not None:
-            total = sum(len(data) for _, data in self.transcript.chunks)
+            total = sum(len(data) for _, data in transcript.chunks)
             stall_at = stall.at if stall.at is not None else max(total // 2, 1)
         last = 0.0
         sent = 0
-        for offset, data in self.transcript.chunks:
+        for offset, data in transcript.chunks:
             pause = (offset - last) / self.speed if self.speed > 0 else 0.0
             last = offset
             if sent < stall_at < sent + len(data):  # the stall falls inside this chunk
@@ -243,6 +358,64 @@ class ReplayServer:
                 sent += len(part)
         if stall is not None and stall_at >= sent:  # at (or past) the end: before the last chunk
             yield b"", stall.value
+
+
+def _received(head: h11.Request, body: bytes) -> ReceivedRequest:
+    headers = Headers((name.decode("latin-1"), value.decode("latin-1"))
+                      for name, value in head.headers)
+    return ReceivedRequest(method=head.method.decode("ascii", "replace"),
+                           path=head.target.decode("ascii", "replace"), headers=headers,
+                           body=body)
+
+
+class _Output:
+    """Writes one response: at once, or all in one write (``coalesce``); gzipped or not."""
+
+    def __init__(self, sock: socket.socket, conn: h11.Connection, *, coalesce: bool,
+                 gzip: bool) -> None:
+        self.sock = sock
+        self.conn = conn
+        self.coalesce = coalesce
+        self.pending: list[bytes] = []
+        self.gzip = zlib.compressobj(wbits=31) if gzip else None  # 31: the gzip format
+
+    def _write(self, data: bytes | None) -> None:
+        if data:
+            self.pending.append(data)
+            if not self.coalesce:
+                self.flush()
+
+    def flush(self) -> None:
+        if self.pending:
+            self.sock.sendall(b"".join(self.pending))
+            self.pending.clear()
+
+    def head(self, status: int, reason: bytes, headers: list[tuple[str, str]]) -> None:
+        if self.gzip is not None:
+            headers = [*headers, ("Content-Encoding", "gzip")]
+        self._write(self.conn.send(h11.Response(status_code=status, reason=reason,
+                                                headers=headers)))
+
+    def data(self, piece: bytes) -> None:
+        if self.gzip is not None and piece:
+            piece = self.gzip.compress(piece) + self.gzip.flush(zlib.Z_SYNC_FLUSH)
+        if piece:
+            self._write(self.conn.send(h11.Data(data=piece)))
+
+    def end(self) -> None:
+        if self.gzip is not None:
+            self._write(self.conn.send(h11.Data(data=self.gzip.flush())))
+        self._write(self.conn.send(h11.EndOfMessage()))
+        self.flush()
+
+
+def _not_found(sock: socket.socket, conn: h11.Connection) -> bool:
+    body = orjson.dumps({"error": {"message": "nothing is served at this path",
+                                   "type": "not_found", "code": 404}})
+    sock.sendall((conn.send(h11.Response(status_code=404, headers=[
+        ("Content-Type", "application/json"), ("Content-Length", str(len(body)))])) or b"")
+        + (conn.send(h11.Data(data=body)) or b"") + (conn.send(h11.EndOfMessage()) or b""))
+    return True
 
 
 def _byte_limit(faults: dict[str, Fault]) -> float | None:

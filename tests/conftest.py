@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.servers import TLSContexts, make_tls_contexts
+from tests.streams import TLSContexts, make_tls_contexts
 
 
 @pytest.fixture(scope="session")

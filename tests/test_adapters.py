@@ -1,4 +1,4 @@
-"""sseproto.adapters with the real libraries against loopback servers (tests/servers.py).
+"""sseproto.adapters with the real libraries against the replay server (``sse_server``).
 
 Every behavioural test runs through each adapter variant: httpx (sync and
 async), aiohttp and requests.  Nothing talks to anything but 127.0.0.1, and
@@ -8,13 +8,17 @@ every library is told to ignore proxy settings.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import gzip
 import subprocess
 import sys
+import zlib
 from collections.abc import Sequence
 from typing import Any
 
 import aiohttp
 import httpx
+import orjson
 import pytest
 import requests
 
@@ -24,15 +28,15 @@ from sseproto._http import MAX_ERROR_BODY
 from sseproto.adapters import aiohttp as sa
 from sseproto.adapters import httpx as sx
 from sseproto.adapters import requests as sr
-from tests.servers import (
+from tests.streams import (
     AUTH_ERROR,
     OPENAI,
     SEED,
-    ScriptedServer,
-    cut_chunked,
+    RawServer,
     json_response,
-    sse_chunked,
-    sse_encoded,
+    pieces,
+    response_head,
+    stream,
     unauthorized,
     wrong_content_type,
 )
@@ -138,30 +142,33 @@ def test_importing_sseproto_adapters_imports_no_http_library() -> None:
 # -- streams --------------------------------------------------------------------------
 
 
-def test_seed_stream(variant: str) -> None:
-    with ScriptedServer(sse_chunked(SEED)) as srv:
-        check_seed(collect(variant, srv.url))
+def test_seed_stream(variant: str, sse_server: Any) -> None:
+    check_seed(collect(variant, sse_server(stream(SEED), speed=1).url))
 
 
-def test_openai_stream_bytewise(variant: str) -> None:
-    with ScriptedServer(sse_chunked(OPENAI, sizes=(1,), pause=0)) as srv:
-        events = collect(variant, srv.url)
+def test_openai_stream_bytewise(variant: str, sse_server: Any) -> None:
+    events = collect(variant, sse_server(OPENAI, faults=["bytewise"]).url)
     assert events == reference(OPENAI)
     assert isinstance(events[-1], Done)
 
 
+def test_gzip_body_flushed_per_write(variant: str, sse_server: Any) -> None:
+    check_seed(collect(variant, sse_server(stream(SEED), faults=["gzip"], speed=1).url))
+
+
 @pytest.mark.parametrize("encoding", ["gzip", "deflate"])
-@pytest.mark.parametrize("chunked", [True, False], ids=["chunked", "content-length"])
-def test_compressed_body(variant: str, encoding: str, chunked: bool) -> None:
-    with ScriptedServer(sse_encoded(SEED, encoding, chunked=chunked)) as srv:
+def test_compressed_body_framed_by_content_length(variant: str, encoding: str) -> None:
+    data = gzip.compress(SEED) if encoding == "gzip" else zlib.compress(SEED)
+    head = response_head(content_type="text/event-stream", content_encoding=encoding,
+                         content_length=str(len(data)))
+    with RawServer(lambda request: [head, *pieces(data)]) as srv:
         check_seed(collect(variant, srv.url))
 
 
-def test_iter_sse_gives_the_raw_events(variant: str) -> None:
+def test_iter_sse_gives_the_raw_events(variant: str, sse_server: Any) -> None:
     body = (b"retry: 1500\nid: 7\nevent: tick\ndata: one\ndata: two\n\n"
             b": comment\n\nid\ndata: three\n\n" + OPENAI)
-    with ScriptedServer(sse_chunked(body)) as srv:
-        events = collect(variant, srv.url, "sse")
+    events = collect(variant, sse_server(stream(body), speed=1).url, "sse")
     decoder = SSEDecoder()
     assert events == [*decoder.feed(body), *decoder.close()]
     assert events[0] == sseproto.ServerSentEvent(event="tick", data="one\ntwo", id="7",
@@ -170,20 +177,19 @@ def test_iter_sse_gives_the_raw_events(variant: str) -> None:
     assert events[-1].data == "[DONE]"
 
 
-def test_stream_error_ends_the_stream(variant: str) -> None:
+def test_stream_error_ends_the_stream(variant: str, sse_server: Any) -> None:
     first = events_prefix(OPENAI, 2)
     error = b'data: {"error": {"message": "overloaded", "type": "server_error"}}\n\n'
-    with ScriptedServer(sse_chunked(first + error + OPENAI[len(first):])) as srv:
-        events = collect(variant, srv.url)
+    events = collect(variant, sse_server(stream(first + error + OPENAI[len(first):])).url)
     assert [type(ev) for ev in events] == [Delta, Delta, StreamError]
     assert events[-1].message == "overloaded"
 
 
-def test_body_ending_before_done_raises_incomplete_stream(variant: str) -> None:
+def test_body_ending_before_done_raises_incomplete_stream(variant: str, sse_server: Any) -> None:
     events: list[Any] = []
-    with ScriptedServer(sse_chunked(events_prefix(OPENAI, 3))) as srv, \
-            pytest.raises(sseproto.IncompleteStream):
-        collect(variant, srv.url, sink=events)
+    server = sse_server(stream(events_prefix(OPENAI, 3)), speed=1)
+    with pytest.raises(sseproto.IncompleteStream):
+        collect(variant, server.url, sink=events)
     assert events == reference(events_prefix(OPENAI, 3))
     assert [type(ev) for ev in events] == [Delta] * 3
 
@@ -192,27 +198,27 @@ def test_body_ending_before_done_raises_incomplete_stream(variant: str) -> None:
 EVENTS_THEN_ERROR_AT_CLOSE = b'\ndata: {"choices":[{"delta":{"content":"a"}}]}\n{oops\n'
 
 
-def test_an_error_after_the_last_events_is_raised_after_them(variant: str) -> None:
+def test_an_error_after_the_last_events_is_raised_after_them(variant: str,
+                                                              sse_server: Any) -> None:
     events: list[Any] = []
-    with ScriptedServer(sse_chunked(EVENTS_THEN_ERROR_AT_CLOSE)) as srv, \
-            pytest.raises(sseproto.RemoteProtocolError, match="oops"):
-        collect(variant, srv.url, sink=events)
+    server = sse_server(stream(EVENTS_THEN_ERROR_AT_CLOSE), speed=1)
+    with pytest.raises(sseproto.RemoteProtocolError, match="oops"):
+        collect(variant, server.url, sink=events)
     assert [ev.content for ev in events] == ["a"]
 
 
-def test_finish_reason_without_done_is_not_incomplete(variant: str) -> None:
+def test_finish_reason_without_done_is_not_incomplete(variant: str, sse_server: Any) -> None:
     body = b'data: {"choices":[{"index":0,"delta":{"content":"Hi"},"finish_reason":"stop"}]}\n\n'
-    with ScriptedServer(sse_chunked(body)) as srv:
-        events = collect(variant, srv.url)
+    events = collect(variant, sse_server(stream(body), speed=1).url)
     assert [type(ev) for ev in events] == [Delta, Final]
 
 
-def test_transport_errors_are_the_librarys_own(variant: str) -> None:
+def test_transport_errors_are_the_librarys_own(variant: str, sse_server: Any) -> None:
     events: list[Any] = []
     cut = len(events_prefix(OPENAI, 2)) + 5
-    with ScriptedServer(cut_chunked(OPENAI, cut)) as srv, \
-            pytest.raises(Exception) as info:
-        collect(variant, srv.url, sink=events)
+    server = sse_server(stream(OPENAI), faults=[f"cut:{cut}"], speed=1)
+    with pytest.raises(Exception) as info:
+        collect(variant, server.url, sink=events)
     assert not isinstance(info.value, sseproto.Error)
     expected = {"httpx": httpx.TransportError, "httpx-async": httpx.TransportError,
                 "aiohttp": aiohttp.ClientError,
@@ -226,12 +232,17 @@ def test_transport_errors_are_the_librarys_own(variant: str) -> None:
 
 @pytest.mark.parametrize("chunked", [False, True], ids=["content-length", "chunked"])
 @pytest.mark.parametrize("kind", ["chat", "sse"])
-def test_401_raises_http_status_error(variant: str, chunked: bool, kind: str) -> None:
+def test_401_raises_http_status_error(variant: str, chunked: bool, kind: str,
+                                     sse_server: Any) -> None:
     events: list[Any] = []
-    with ScriptedServer(unauthorized(chunked=chunked)) as srv:
+    body = orjson.dumps(AUTH_ERROR)
+    head = response_head(401, content_type="application/json", content_length=str(len(body)))
+    with contextlib.ExitStack() as stack:
+        url = (sse_server(unauthorized()).url if chunked
+               else stack.enter_context(RawServer(lambda request: [head + body])).url)
         with pytest.raises(sseproto.HTTPStatusError) as info:
-            collect(variant, srv.url, kind, events)
-        expected = client_error(srv.url)
+            collect(variant, url, kind, events)
+        expected = client_error(url)
     assert events == []
     error = info.value
     assert error.status_code == 401
@@ -240,23 +251,23 @@ def test_401_raises_http_status_error(variant: str, chunked: bool, kind: str) ->
     assert error.headers["content-type"] == "application/json"
 
 
-def test_error_body_is_read_up_to_64_kib(variant: str) -> None:
+def test_error_body_is_read_up_to_64_kib(variant: str, sse_server: Any) -> None:
     big = {"error": {"message": "x" * (2 * MAX_ERROR_BODY)}}
-    with ScriptedServer(json_response(500, big)) as srv, \
-            pytest.raises(sseproto.HTTPStatusError) as info:
-        collect(variant, srv.url)
+    with pytest.raises(sseproto.HTTPStatusError) as info:
+        collect(variant, sse_server(json_response(500, big)).url)
     assert info.value.status_code == 500
     assert isinstance(info.value.body, str)  # cut JSON: kept as text
     assert len(info.value.body) == MAX_ERROR_BODY
 
 
 @pytest.mark.parametrize("kind", ["chat", "sse"])
-def test_wrong_content_type_raises_unexpected_content_type(variant: str, kind: str) -> None:
+def test_wrong_content_type_raises_unexpected_content_type(variant: str, kind: str,
+                                                          sse_server: Any) -> None:
     events: list[Any] = []
-    with ScriptedServer(wrong_content_type()) as srv:
-        with pytest.raises(sseproto.UnexpectedContentType) as info:
-            collect(variant, srv.url, kind, events)
-        expected = client_error(srv.url)
+    url = sse_server(wrong_content_type()).url
+    with pytest.raises(sseproto.UnexpectedContentType) as info:
+        collect(variant, url, kind, events)
+    expected = client_error(url)
     assert events == []
     assert info.value.content_type == "application/json"
     assert info.value.body == AUTH_ERROR
@@ -264,6 +275,5 @@ def test_wrong_content_type_raises_unexpected_content_type(variant: str, kind: s
     assert "Invalid API key" in str(info.value)
 
 
-def test_missing_content_type_is_accepted(variant: str) -> None:
-    with ScriptedServer(sse_chunked(SEED, headers=())) as srv:
-        check_seed(collect(variant, srv.url))
+def test_missing_content_type_is_accepted(variant: str, sse_server: Any) -> None:
+    check_seed(collect(variant, sse_server(stream(SEED, headers={}), speed=1).url))

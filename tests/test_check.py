@@ -10,7 +10,7 @@ from sseproto.check import Finding, Report, check
 from sseproto.testing import chat_streams, malformed_chat_streams
 from sseproto.transcript import Transcript, load, loads
 from tests.helpers import ROOT
-from tests.servers import OPENAI, SEED
+from tests.streams import OPENAI, SEED
 
 TRANSCRIPTS = ROOT / "spec" / "transcripts"
 

@@ -7,24 +7,17 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import orjson
 import pytest
 
 from sseproto import ChatStreamDecoder, Final
 from sseproto.cli import main
+from sseproto.server import ReceivedRequest, ReplayServer, Route
 from sseproto.transcript import REDACTED, Transcript, load
 from tests.helpers import ROOT
-from tests.servers import (
-    IRREGULAR,
-    SEED,
-    SSE_HEADERS,
-    Connection,
-    Request,
-    ScriptedServer,
-    closed_port,
-    sse_chunked,
-)
+from tests.streams import SEED, closed_port, stream
 
 SAMPLES = ROOT / "spec" / "samples"
 TRANSCRIPTS = ROOT / "spec" / "transcripts"
@@ -59,15 +52,15 @@ def one_line_error(result: subprocess.CompletedProcess[bytes], code: int = 2) ->
 # --- record -> replay -> parse -> check, end to end -----------------------------------
 
 
-def test_record_replay_parse_check(tmp_path: Path) -> None:
+def test_record_replay_parse_check(tmp_path: Path, sse_server: Any) -> None:
     out = tmp_path / "pg.jsonl"
     body = {"model": "Hermes-2-Pro-Llama-3-8B", "stream": True,
             "messages": [{"role": "user", "content": "tell me a joke"}]}
-    with ScriptedServer(sse_chunked(SEED)) as srv:
-        result = cli("record", srv.url + "/chat/completions", "--json", orjson.dumps(body).decode(),
-                     "-o", str(out), "--header", f"X-Api-Key: {HEADER_KEY}",
-                     env={"SSEPROTO_API_KEY": ENV_KEY})
-        request = srv.requests[0]
+    srv = sse_server(stream(SEED), speed=1)
+    result = cli("record", srv.url + "/chat/completions", "--json", orjson.dumps(body).decode(),
+                 "-o", str(out), "--header", f"X-Api-Key: {HEADER_KEY}",
+                 env={"SSEPROTO_API_KEY": ENV_KEY})
+    request = srv.requests[0]
     assert result.returncode == 0, result.stderr
     assert result.stdout == b""
     assert result.stderr.decode() == (f"sseproto: saved {len(load(out).chunks)} chunks,"
@@ -77,7 +70,7 @@ def test_record_replay_parse_check(tmp_path: Path) -> None:
     assert request.headers["authorization"] == f"Bearer {ENV_KEY}"
     assert request.headers["x-api-key"] == HEADER_KEY
     assert request.headers["content-type"] == "application/json"
-    assert request.json() == body
+    assert request.json == body
 
     # What was saved: no secret, the whole body, the chunking and timing.
     data = out.read_bytes()
@@ -121,17 +114,15 @@ def test_record_replay_parse_check(tmp_path: Path) -> None:
 def test_recorded_secret_echoes_are_scrubbed(tmp_path: Path) -> None:
     """A server that echoes the key, a byte at a time and in base64, leaks nothing."""
 
-    def echo(request: Request, conn: Connection) -> None:
+    def echo(request: ReceivedRequest) -> Route:
         auth = request.headers["authorization"]
         echoed = (f": you sent {auth} and {request.headers['x-api-key']}\n"
                   f": b64 {base64.b64encode(auth.encode()).decode()}\n").encode()
-        conn.send_head(200, [*SSE_HEADERS, ("Transfer-Encoding", "chunked")])
-        conn.write_pieces(echoed, chunked=True, sizes=(1, 2, 3), pause=0)
-        conn.write_pieces(SEED, chunked=True, sizes=IRREGULAR, pause=0)
-        conn.end_chunks()
+        return Route(Transcript(chunks=[*stream(echoed, sizes=(1, 2, 3)).chunks,
+                                        *stream(SEED).chunks]))
 
     out = tmp_path / "echo.jsonl"
-    with ScriptedServer(echo) as srv:
+    with ReplayServer(None, router=echo) as srv:
         result = cli("record", srv.url, "--data", "{}", "-o", str(out),
                      "--header", f"X-Api-Key: {HEADER_KEY}", env={"SSEPROTO_API_KEY": ENV_KEY})
     assert result.returncode == 0, result.stderr
@@ -147,15 +138,15 @@ def test_recorded_secret_echoes_are_scrubbed(tmp_path: Path) -> None:
     assert replayed.stdout.decode() == SEED_TEXT
 
 
-def test_record_with_data_file_and_method(tmp_path: Path) -> None:
+def test_record_with_data_file_and_method(tmp_path: Path, sse_server: Any) -> None:
     payload = tmp_path / "body.json"
     payload.write_bytes(b'{"prompt": "hi"}')
     out = tmp_path / "t.jsonl"
-    with ScriptedServer(sse_chunked(SEED)) as srv:
-        result = cli("record", srv.url + "/v1/x", "--data", f"@{payload}", "--method", "PUT",
-                     "--header", "Authorization: Basic dXNlcjpwYXNzd29yZA==", "-o", str(out),
-                     env={"SSEPROTO_API_KEY": ENV_KEY})
-        request = srv.requests[0]
+    srv = sse_server(stream(SEED), speed=1)
+    result = cli("record", srv.url + "/v1/x", "--data", f"@{payload}", "--method", "PUT",
+                 "--header", "Authorization: Basic dXNlcjpwYXNzd29yZA==", "-o", str(out),
+                 env={"SSEPROTO_API_KEY": ENV_KEY})
+    request = srv.requests[0]
     assert result.returncode == 0, result.stderr
     assert request.method == "PUT" and request.body == b'{"prompt": "hi"}'
     # An explicit Authorization header wins over the environment.
@@ -164,11 +155,11 @@ def test_record_with_data_file_and_method(tmp_path: Path) -> None:
     assert b"dXNlcjpwYXNzd29yZA" not in data and ENV_KEY.encode() not in data
 
 
-def test_record_without_a_body_is_a_get(tmp_path: Path) -> None:
+def test_record_without_a_body_is_a_get(tmp_path: Path, sse_server: Any) -> None:
     out = tmp_path / "t.jsonl"
-    with ScriptedServer(sse_chunked(SEED)) as srv:
-        result = cli("record", srv.url + "/events", "-o", str(out))
-        request = srv.requests[0]
+    srv = sse_server(stream(SEED), speed=1)
+    result = cli("record", srv.url + "/events", "-o", str(out))
+    request = srv.requests[0]
     assert result.returncode == 0, result.stderr
     assert request.method == "GET" and request.body == b""
     assert "authorization" not in request.headers
@@ -181,9 +172,9 @@ def test_record_connection_refused_is_one_line_exit_1(tmp_path: Path) -> None:
     assert not (tmp_path / "x").exists()
 
 
-def test_record_to_an_unwritable_file_is_a_user_error(tmp_path: Path) -> None:
-    with ScriptedServer(sse_chunked(SEED)) as srv:
-        result = cli("record", srv.url, "-o", str(tmp_path / "no" / "dir" / "t.jsonl"))
+def test_record_to_an_unwritable_file_is_a_user_error(tmp_path: Path, sse_server: Any) -> None:
+    srv = sse_server(stream(SEED))
+    result = cli("record", srv.url, "-o", str(tmp_path / "no" / "dir" / "t.jsonl"))
     assert "cannot write" in one_line_error(result)
 
 

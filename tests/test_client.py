@@ -1,4 +1,4 @@
-"""Client and AsyncClient against real loopback servers (tests/servers.py).
+"""Client and AsyncClient against the replay server, and raw responses it cannot produce.
 
 Every behavioural test runs twice, through ``sseproto.Client`` and through
 ``sseproto.AsyncClient`` (the ``mode`` fixture).  Nothing talks to anything
@@ -8,33 +8,36 @@ but 127.0.0.1.
 from __future__ import annotations
 
 import asyncio
+import gzip
+import itertools
 import json
+import ssl
 import time
-from collections.abc import Callable, Sequence
+import zlib
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
 import pytest
 
 import sseproto
 from sseproto import ChatStreamDecoder, Delta, Done, Final, StreamError
-from tests.servers import (
+from sseproto.server import Fault, ReceivedRequest, ReplayServer, Route, Router
+from sseproto.transcript import Transcript
+from tests.streams import (
     AUTH_ERROR,
     OPENAI,
+    RESET,
     SEED,
-    ResumableEvents,
-    ScriptedServer,
+    RawServer,
     TLSContexts,
+    chunked,
     closed_port,
-    cut_chunked,
-    cut_content_length,
     json_response,
-    reset_after,
-    sequence,
-    sse_chunked,
-    sse_close_delimited,
-    sse_content_length,
-    sse_encoded,
-    stall,
+    pieces,
+    response_head,
+    stream,
     unauthorized,
     wrong_content_type,
 )
@@ -136,29 +139,86 @@ def check_seed(events: Sequence[Any]) -> None:
     assert list(events) == reference(SEED)
 
 
+# -- what the servers send ----------------------------------------------------------------
+
+Respond = Callable[[bytes], Iterable[bytes | float | None]]
+SSE_TYPE = "text/event-stream"
+
+
+def replay(source: Transcript | bytes, *faults: Fault,
+           tls: ssl.SSLContext | None = None) -> ReplayServer:
+    """The replay server, sending ``source`` in irregular timed writes (speed 1)."""
+    transcript = source if isinstance(source, Transcript) else stream(source)
+    return ReplayServer(transcript, speed=1, faults=faults, ssl_context=tls)
+
+
+def stalled(body: bytes, seconds: float = 10.0) -> Route:
+    """``body``, then silence for ``seconds`` before the end of the response."""
+    return Route(stream(body), (Fault("stall", seconds, len(body)),))
+
+
+def sequence(*routes: Route) -> Router:
+    """Each route for one request in turn; the last one serves the rest."""
+    used = itertools.count()
+    return lambda request: routes[min(next(used), len(routes) - 1)]
+
+
+def chunked_sse(body: bytes) -> Respond:
+    head = response_head(content_type=SSE_TYPE, transfer_encoding="chunked")
+    return lambda request: [head, *chunked(body)]
+
+
+def content_length(body: bytes, sent: int | None = None) -> Respond:
+    """An SSE response framed by Content-Length (of which only ``sent`` bytes come)."""
+    head = response_head(content_type=SSE_TYPE, content_length=str(len(body)))
+    return lambda request: [head, *pieces(body[:sent]), 0.02]
+
+
+def close_delimited(body: bytes) -> Respond:
+    """Neither length nor chunking: the body ends when the connection closes."""
+    head = response_head(content_type=SSE_TYPE, connection="close")
+    return lambda request: [head, *pieces(body)]
+
+
+def compressed(body: bytes, encoding: str, *, is_chunked: bool) -> Respond:
+    """``gzip``, ``deflate`` (zlib-wrapped, RFC 9110) or ``raw-deflate`` labelled deflate."""
+    if encoding == "gzip":
+        data = gzip.compress(body)
+    elif encoding == "deflate":
+        data = zlib.compress(body)
+    else:
+        packer = zlib.compressobj(wbits=-zlib.MAX_WBITS)
+        data = packer.compress(body) + packer.flush()
+    framing = {"transfer_encoding": "chunked"} if is_chunked else {
+        "content_length": str(len(data))}
+    head = response_head(content_type=SSE_TYPE, content_encoding=encoding.removeprefix("raw-"),
+                         **framing)
+    return lambda request: [head, *(chunked(data) if is_chunked else pieces(data))]
+
+
 # -- the seed stream ------------------------------------------------------------------
 
 
 def test_seed_stream_over_irregular_chunks(mode: str) -> None:
-    with ScriptedServer(sse_chunked(SEED)) as srv:
+    with replay(SEED) as srv:
         check_seed(collect(mode, srv.url, chat()))
 
 
 def test_seed_stream_over_tls(mode: str, tls_contexts: TLSContexts) -> None:
-    with ScriptedServer(sse_chunked(SEED), tls=tls_contexts.server) as srv:
+    with replay(SEED, tls=tls_contexts.server) as srv:
         assert srv.url.startswith("https://127.0.0.1:")
         check_seed(collect(mode, srv.url, chat(), ssl_context=tls_contexts.client))
 
 
-@pytest.mark.parametrize("handler", [sse_content_length, sse_close_delimited],
+@pytest.mark.parametrize("respond", [content_length, close_delimited],
                          ids=["content-length", "close-delimited"])
-def test_seed_stream_other_framings(mode: str, handler: Callable[[bytes], Any]) -> None:
-    with ScriptedServer(handler(SEED)) as srv:
+def test_seed_stream_other_framings(mode: str, respond: Callable[[bytes], Respond]) -> None:
+    with RawServer(respond(SEED)) as srv:
         check_seed(collect(mode, srv.url, chat()))
 
 
 def test_openai_stream_over_bytewise_chunks(mode: str) -> None:
-    with ScriptedServer(sse_chunked(OPENAI, sizes=(1,), pause=0)) as srv:
+    with replay(OPENAI, Fault("bytewise")) as srv:
         events = collect(mode, srv.url, chat())
     assert events == reference(OPENAI)
     text = "".join(ev.content or "" for ev in events if isinstance(ev, Delta))
@@ -168,8 +228,8 @@ def test_openai_stream_over_bytewise_chunks(mode: str) -> None:
 
 def test_seed_sdk_shape_sync(capsys: pytest.CaptureFixture[str]) -> None:
     messages = MESSAGES
-    with ScriptedServer(sse_chunked(SEED), base_path="/v1") as srv:
-        client = sseproto.Client(srv.url, api_key="<api key>", timeout=TIMEOUT)
+    with replay(SEED) as srv:
+        client = sseproto.Client(srv.url + "/v1", api_key="<api key>", timeout=TIMEOUT)
         chunks = []
         # The seed's loop, verbatim.
         for res in client.chat.completions.create(
@@ -202,8 +262,8 @@ def test_seed_sdk_shape_async(capsys: pytest.CaptureFixture[str]) -> None:
                 chunks.append(res)
                 print(res["data"]["choices"][0]["delta"]["content"], end='')
 
-    with ScriptedServer(sse_chunked(SEED), base_path="/v1") as srv:
-        asyncio.run(asyncio.wait_for(main(srv.url), ASYNC_LIMIT))
+    with replay(SEED) as srv:
+        asyncio.run(asyncio.wait_for(main(srv.url + "/v1"), ASYNC_LIMIT))
     assert capsys.readouterr().out == " past"
     check_sdk_chunks(chunks)
 
@@ -220,57 +280,57 @@ def check_sdk_chunks(chunks: Sequence[Any]) -> None:
 
 
 def test_sdk_create_sends_the_payload(mode: str) -> None:
-    with ScriptedServer(sse_chunked(SEED), base_path="/v1") as srv:
-        chunks = collect(mode, srv.url, sdk())
+    with replay(SEED) as srv:
+        chunks = collect(mode, srv.url + "/v1", sdk())
         (request,) = srv.requests
     assert len(chunks) == 2
     assert request.method == "POST"
     assert request.path == "/v1/chat/completions"
-    assert request.json() == PAYLOAD
+    assert request.json == PAYLOAD
 
 
 def test_sdk_create_without_stream_returns_the_response(mode: str) -> None:
     completion = {"id": "chat-1", "object": "chat.completion", "model": "m",
                   "choices": [{"index": 0, "finish_reason": "stop",
                                "message": {"role": "assistant", "content": "Hi"}}]}
-    with ScriptedServer(json_response(200, completion), base_path="/v1") as srv:
+    with replay(json_response(200, completion)) as srv:
         if mode == "sync":
-            with sseproto.Client(srv.url, timeout=TIMEOUT) as client:
+            with sseproto.Client(srv.url + "/v1", timeout=TIMEOUT) as client:
                 result = client.chat.completions.create(model="m", messages=MESSAGES)
         else:
             async def main() -> Any:
-                async with sseproto.AsyncClient(srv.url, timeout=TIMEOUT) as client:
+                async with sseproto.AsyncClient(srv.url + "/v1", timeout=TIMEOUT) as client:
                     return await client.chat.completions.create(model="m", messages=MESSAGES)
 
             result = asyncio.run(asyncio.wait_for(main(), ASYNC_LIMIT))
         (request,) = srv.requests
     assert result == completion
-    assert request.json() == {"model": "m", "messages": MESSAGES}
+    assert request.json == {"model": "m", "messages": MESSAGES}
 
 
 # -- the request ------------------------------------------------------------------------
 
 
 def test_request_shape(mode: str) -> None:
-    with ScriptedServer(sse_chunked(SEED), base_path="/v1") as srv:
-        collect(mode, srv.url, chat(), api_key="KEY")
+    with replay(SEED) as srv:
+        collect(mode, srv.url + "/v1", chat(), api_key="KEY")
         (request,) = srv.requests
+        host = srv.url.removeprefix("http://")
     assert request.method == "POST"
     assert request.path == "/v1/chat/completions"
-    assert request.version == "HTTP/1.1"
     headers = request.headers
-    assert headers["host"] == f"127.0.0.1:{srv.port}"
+    assert headers["host"] == host
     assert headers["content-type"].split(";")[0].strip() == "application/json"
     assert "text/event-stream" in headers["accept"]
     assert headers["authorization"] == "Bearer KEY"
     assert "sseproto" in headers["user-agent"].lower()
-    assert request.json() == PAYLOAD
+    assert request.json == PAYLOAD
     assert int(headers["content-length"]) == len(request.body)
 
 
 def test_custom_path(mode: str) -> None:
-    with ScriptedServer(sse_chunked(SEED), base_path="/v1") as srv:
-        collect(mode, srv.url, chat(path="/completions"))
+    with replay(SEED) as srv:
+        collect(mode, srv.url + "/v1", chat(path="/completions"))
     assert srv.requests[0].path == "/v1/completions"
 
 
@@ -278,7 +338,7 @@ def test_custom_path(mode: str) -> None:
 def test_api_key_from_environment(mode: str, variable: str,
                                   monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(variable, "env-key")
-    with ScriptedServer(sse_chunked(SEED)) as srv:
+    with replay(SEED) as srv:
         collect(mode, srv.url, chat())
         collect(mode, srv.url, chat(), api_key="explicit")
     assert srv.requests[0].headers["authorization"] == "Bearer env-key"
@@ -286,7 +346,7 @@ def test_api_key_from_environment(mode: str, variable: str,
 
 
 def test_no_api_key_no_authorization_header(mode: str) -> None:
-    with ScriptedServer(sse_chunked(SEED)) as srv:
+    with replay(SEED) as srv:
         collect(mode, srv.url, chat())
     assert "authorization" not in srv.requests[0].headers
 
@@ -298,8 +358,10 @@ def test_no_api_key_no_authorization_header(mode: str) -> None:
 @pytest.mark.parametrize("call", [chat(), sdk()], ids=["stream_chat", "create"])
 def test_401_raises_http_status_error(mode: str, chunked: bool, call: Call) -> None:
     events: list[Any] = []
-    with ScriptedServer(unauthorized(chunked=chunked)) as srv, \
-            pytest.raises(sseproto.HTTPStatusError) as info:
+    body = orjson.dumps(AUTH_ERROR)
+    head = response_head(401, content_type="application/json", content_length=str(len(body)))
+    server = replay(unauthorized()) if chunked else RawServer(lambda request: [head + body])
+    with server as srv, pytest.raises(sseproto.HTTPStatusError) as info:
         collect(mode, srv.url, call, events, api_key="wrong")
     assert events == []
     error = info.value
@@ -312,7 +374,7 @@ def test_401_raises_http_status_error(mode: str, chunked: bool, call: Call) -> N
 
 def test_200_with_json_content_type_is_a_protocol_error(mode: str) -> None:
     events: list[Any] = []
-    with ScriptedServer(wrong_content_type()) as srv, \
+    with replay(wrong_content_type()) as srv, \
             pytest.raises(sseproto.RemoteProtocolError) as info:
         collect(mode, srv.url, chat(), events)
     assert events == []
@@ -323,7 +385,7 @@ def test_200_with_json_content_type_is_a_protocol_error(mode: str) -> None:
 def test_stream_error_event_ends_stream_chat(mode: str) -> None:
     first = events_prefix(OPENAI, 2)
     error = b'data: {"error": {"message": "overloaded", "type": "server_error", "code": null}}\n\n'
-    with ScriptedServer(sse_chunked(first + error + events_prefix(OPENAI, 5)[len(first):])) as srv:
+    with replay(first + error + events_prefix(OPENAI, 5)[len(first):]) as srv:
         events = collect(mode, srv.url, chat())
     assert events[:-1] == reference(first, close=False)
     assert isinstance(events[-1], StreamError)
@@ -335,7 +397,7 @@ def test_stream_error_event_raises_in_sdk_create(mode: str) -> None:
     first = events_prefix(OPENAI, 2)
     error = b'data: {"error": {"message": "overloaded", "type": "server_error", "code": null}}\n\n'
     chunks: list[Any] = []
-    with ScriptedServer(sse_chunked(first + error)) as srv, \
+    with replay(first + error) as srv, \
             pytest.raises(sseproto.RemoteProtocolError, match="overloaded"):
         collect(mode, srv.url, sdk(), chunks)
     assert len(chunks) == 2
@@ -347,23 +409,31 @@ def test_stream_error_event_raises_in_sdk_create(mode: str) -> None:
 CUT = len(events_prefix(OPENAI, 4)) + 60
 
 
-@pytest.mark.parametrize("handler", [
-    cut_chunked(OPENAI, CUT),
-    cut_chunked(OPENAI, CUT, mid_chunk=True),
-    cut_content_length(OPENAI, CUT),
+def cut_mid_chunk(request: bytes) -> list[bytes | float | None]:
+    """The last chunk's size announces the whole rest of the body; 20 bytes of it come."""
+    split = CUT - 20
+    head = response_head(content_type=SSE_TYPE, transfer_encoding="chunked")
+    return [head, *chunked(OPENAI[:split])[:-1],
+            b"%x\r\n%s" % (len(OPENAI) - split, OPENAI[split:CUT]), 0.02]
+
+
+@pytest.mark.parametrize("server", [
+    lambda: replay(OPENAI, Fault("cut", CUT)),
+    lambda: RawServer(cut_mid_chunk),
+    lambda: RawServer(content_length(OPENAI, CUT)),
 ], ids=["chunked", "chunked-mid-chunk", "content-length"])
-def test_cut_body_yields_events_then_raises_incomplete(mode: str, handler: Any) -> None:
+def test_cut_body_yields_events_then_raises_incomplete(mode: str, server: Any) -> None:
     expected = reference(OPENAI[:CUT], close=False)
     assert len(expected) == 4
     events: list[Any] = []
-    with ScriptedServer(handler) as srv, pytest.raises(sseproto.IncompleteStream):
+    with server() as srv, pytest.raises(sseproto.IncompleteStream):
         collect(mode, srv.url, chat(), events)
     assert events == expected
 
 
 def test_cut_body_in_stream_sse_raises_incomplete(mode: str) -> None:
     events: list[Any] = []
-    with ScriptedServer(cut_chunked(OPENAI, CUT)) as srv, \
+    with replay(OPENAI, Fault("cut", CUT)) as srv, \
             pytest.raises(sseproto.IncompleteStream):
         collect(mode, srv.url, lambda c: c.stream_sse("POST", "/chat/completions",
                                                       json=PAYLOAD), events)
@@ -371,14 +441,17 @@ def test_cut_body_in_stream_sse_raises_incomplete(mode: str) -> None:
         block.removeprefix(b"data: ").decode() for block in OPENAI[:CUT].split(b"\n\n")[:4]]
 
 
-@pytest.mark.parametrize("handler", [sse_chunked, sse_content_length, sse_close_delimited],
-                         ids=["chunked", "content-length", "close-delimited"])
-def test_chat_without_done_or_finish_reason_is_incomplete(mode: str, handler: Any) -> None:
+@pytest.mark.parametrize("server", [
+    lambda body: replay(body),
+    lambda body: RawServer(content_length(body)),
+    lambda body: RawServer(close_delimited(body)),
+], ids=["chunked", "content-length", "close-delimited"])
+def test_chat_without_done_or_finish_reason_is_incomplete(mode: str, server: Any) -> None:
     body = events_prefix(OPENAI, 6)
     expected = reference(body)
     assert len(expected) == 6 and all(isinstance(ev, Delta) for ev in expected)
     events: list[Any] = []
-    with ScriptedServer(handler(body)) as srv, pytest.raises(sseproto.IncompleteStream):
+    with server(body) as srv, pytest.raises(sseproto.IncompleteStream):
         collect(mode, srv.url, chat(), events)
     assert events == expected
 
@@ -387,7 +460,8 @@ def test_stall_raises_timeout_after_the_events(mode: str) -> None:
     body = events_prefix(OPENAI, 3)
     events: list[Any] = []
     started = time.monotonic()
-    with ScriptedServer(stall(body, 10.0)) as srv, pytest.raises(sseproto.Timeout):
+    with ReplayServer(None, router=sequence(stalled(body))) as srv, \
+            pytest.raises(sseproto.Timeout):
         collect(mode, srv.url, chat(), events, timeout=0.5)
     assert time.monotonic() - started < 5.0
     assert events == reference(body, close=False)
@@ -397,7 +471,9 @@ def test_stall_raises_timeout_after_the_events(mode: str) -> None:
 def test_reset_raises_after_the_events(mode: str) -> None:
     body = events_prefix(OPENAI, 3)
     events: list[Any] = []
-    with ScriptedServer(reset_after(body)) as srv, pytest.raises(sseproto.Error) as info:
+    head = response_head(content_type=SSE_TYPE, transfer_encoding="chunked")
+    reset = RawServer(lambda request: [head, *chunked(body)[:-1], 0.3, RESET])
+    with reset as srv, pytest.raises(sseproto.Error) as info:
         collect(mode, srv.url, chat(), events)
     assert isinstance(info.value, sseproto.TransportError | sseproto.IncompleteStream)
     assert events == reference(body, close=False)
@@ -409,9 +485,9 @@ def test_reset_raises_after_the_events(mode: str) -> None:
 @pytest.mark.parametrize("chunked", [True, False], ids=["chunked", "content-length"])
 @pytest.mark.parametrize("encoding", ["gzip", "deflate", "raw-deflate"])
 def test_compressed_bodies(mode: str, encoding: str, chunked: bool) -> None:
-    with ScriptedServer(sse_encoded(SEED, encoding, chunked=chunked)) as srv:
+    with RawServer(compressed(SEED, encoding, is_chunked=chunked)) as srv:
         check_seed(collect(mode, srv.url, chat()))
-    with ScriptedServer(sse_encoded(OPENAI, encoding, chunked=chunked)) as srv:
+    with RawServer(compressed(OPENAI, encoding, is_chunked=chunked)) as srv:
         assert collect(mode, srv.url, chat()) == reference(OPENAI)
 
 
@@ -420,7 +496,7 @@ def test_compressed_bodies(mode: str, encoding: str, chunked: bool) -> None:
 
 def test_untrusted_certificate_is_rejected(mode: str, tls_contexts: TLSContexts) -> None:
     events: list[Any] = []
-    with ScriptedServer(sse_chunked(SEED), tls=tls_contexts.server) as srv, \
+    with replay(SEED, tls=tls_contexts.server) as srv, \
             pytest.raises(sseproto.TLSError) as info:
         collect(mode, srv.url, chat(), events, ssl_context=tls_contexts.other_client)
     assert events == []
@@ -429,14 +505,14 @@ def test_untrusted_certificate_is_rejected(mode: str, tls_contexts: TLSContexts)
 
 
 def test_certificate_from_another_ca_is_rejected(mode: str, tls_contexts: TLSContexts) -> None:
-    with ScriptedServer(sse_chunked(SEED), tls=tls_contexts.other_server) as srv, \
+    with replay(SEED, tls=tls_contexts.other_server) as srv, \
             pytest.raises(sseproto.TLSError, match=r"127\.0\.0\.1"):
         collect(mode, srv.url, chat(), ssl_context=tls_contexts.client)
     assert srv.requests == []
 
 
 def test_default_context_verifies(mode: str, tls_contexts: TLSContexts) -> None:
-    with ScriptedServer(sse_chunked(SEED), tls=tls_contexts.server) as srv, \
+    with replay(SEED, tls=tls_contexts.server) as srv, \
             pytest.raises(sseproto.TLSError, match=r"127\.0\.0\.1"):
         collect(mode, srv.url, chat())  # ssl_context=None: system trust store
     assert srv.requests == []
@@ -445,23 +521,22 @@ def test_default_context_verifies(mode: str, tls_contexts: TLSContexts) -> None:
 # -- connections --------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("handler", [sse_chunked, sse_content_length],
+@pytest.mark.parametrize("respond", [chunked_sse, content_length],
                          ids=["chunked", "content-length"])
-def test_keep_alive_reuses_one_connection(mode: str, handler: Any) -> None:
+def test_keep_alive_reuses_one_connection(mode: str, respond: Any) -> None:
     first: list[Any] = []
     second: list[Any] = []
-    with ScriptedServer(handler(SEED)) as srv:
+    with RawServer(respond(SEED), keep_alive=True) as srv:
         drive(mode, srv.url, [chat(), chat()], [first, second])
-        assert len(srv.requests) == 2
+        assert len(srv.heads) == 2
         assert srv.connections == 1
-        assert srv.requests[1].connection == 1
     check_seed(first)
     check_seed(second)
 
 
 def test_keep_alive_over_tls(mode: str, tls_contexts: TLSContexts) -> None:
     sinks: list[list[Any]] = [[], [], []]
-    with ScriptedServer(sse_chunked(SEED), tls=tls_contexts.server) as srv:
+    with RawServer(chunked_sse(SEED), keep_alive=True, ssl_context=tls_contexts.server) as srv:
         drive(mode, srv.url, [chat()] * 3, sinks, ssl_context=tls_contexts.client)
         assert srv.connections == 1
     for events in sinks:
@@ -471,7 +546,7 @@ def test_keep_alive_over_tls(mode: str, tls_contexts: TLSContexts) -> None:
 def test_close_delimited_body_needs_a_new_connection(mode: str) -> None:
     first: list[Any] = []
     second: list[Any] = []
-    with ScriptedServer(sse_close_delimited(SEED)) as srv:
+    with RawServer(close_delimited(SEED)) as srv:
         drive(mode, srv.url, [chat(), chat()], [first, second])
         assert srv.connections == 2
     check_seed(first)
@@ -481,17 +556,14 @@ def test_close_delimited_body_needs_a_new_connection(mode: str) -> None:
 def test_server_closing_an_idle_connection_is_retried(mode: str) -> None:
     """A kept-alive connection that the server closed meanwhile is replaced."""
 
-    def once_then_close(request: Any, conn: Any) -> None:
-        sse_content_length(SEED)(request, conn)
-        conn.close()  # without "Connection: close": the client cannot know
-
     def later(client: Any) -> Any:
         time.sleep(0.2)  # the server's close reaches the idle connection meanwhile
         return client.stream_chat(PAYLOAD)
 
     first: list[Any] = []
     second: list[Any] = []
-    with ScriptedServer(once_then_close) as srv:
+    # Content-Length framed, then closed without "Connection: close": the client cannot know.
+    with RawServer(content_length(SEED)) as srv:
         drive(mode, srv.url, [chat(), later], [first, second])
         assert srv.connections == 2
     check_seed(first)
@@ -507,7 +579,7 @@ def test_connection_refused(mode: str) -> None:
 def test_an_error_response_does_not_break_the_next_request(mode: str) -> None:
     first: list[Any] = []
     second: list[Any] = []
-    with ScriptedServer(sequence(unauthorized(), sse_chunked(SEED))) as srv:
+    with ReplayServer(None, router=sequence(Route(unauthorized()), Route(stream(SEED)))) as srv:
         if mode == "sync":
             with sseproto.Client(srv.url, timeout=TIMEOUT) as client:
                 with pytest.raises(sseproto.HTTPStatusError):
@@ -530,8 +602,43 @@ def test_an_error_response_does_not_break_the_next_request(mode: str) -> None:
 # -- raw SSE and reconnection -----------------------------------------------------------
 
 
+@dataclass
+class Resumable:
+    """Numbered SSE events (``id: N``) that honour ``Last-Event-ID`` on reconnect.
+
+    The first event carries ``retry: 10`` so a reconnecting client waits 10 ms.
+    A response that reaches an id in ``drop_after`` is cut right after that
+    event (a chunked body without its last chunk).  A request resuming after
+    the last event gets ``204 No Content`` (WHATWG: stop reconnecting).
+    """
+
+    total: int = 5
+    drop_after: frozenset[int] = frozenset({2})
+    retry: int = 10
+    #: The ``Last-Event-ID`` header of every request (``None`` when absent).
+    last_event_ids: list[str | None] = field(default_factory=list)
+
+    @staticmethod
+    def event(number: int, retry: int | None = None) -> bytes:
+        prefix = f"retry: {retry}\n" if retry is not None else ""
+        return f"{prefix}id: {number}\nevent: tick\ndata: event {number}\n\n".encode()
+
+    def __call__(self, request: ReceivedRequest) -> Route:
+        last = request.headers.get("last-event-id")
+        self.last_event_ids.append(last)
+        start = int(last) + 1 if last else 1
+        if start > self.total:
+            return Route(Transcript(status=204, reason="No Content", headers={}))
+        body = b""
+        for number in range(start, self.total + 1):
+            body += self.event(number, self.retry if number == start else None)
+            if number in self.drop_after and number != self.total:
+                return Route(stream(body), (Fault("cut", len(body)),))
+        return Route(stream(body))
+
+
 def test_stream_sse_yields_server_sent_events(mode: str) -> None:
-    with ScriptedServer(sse_chunked(OPENAI)) as srv:
+    with replay(OPENAI) as srv:
         events = collect(mode, srv.url, lambda c: c.stream_sse("POST", "/chat/completions",
                                                                 json=PAYLOAD))
         (request,) = srv.requests
@@ -539,11 +646,11 @@ def test_stream_sse_yields_server_sent_events(mode: str) -> None:
     assert len(events) == 18
     assert events[-1].data == "[DONE]"
     assert json.loads(events[0].data)["choices"][0]["delta"]["role"] == "assistant"
-    assert request.json() == PAYLOAD
+    assert request.json == PAYLOAD
 
 
 def test_stream_sse_sends_extra_headers(mode: str) -> None:
-    with ScriptedServer(ResumableEvents(drop_after=frozenset())) as srv:
+    with ReplayServer(None, router=Resumable(drop_after=frozenset())) as srv:
         events = collect(mode, srv.url,
                          lambda c: c.stream_sse("GET", "/events", headers={"X-Test": "yes"}))
         (request,) = srv.requests
@@ -555,9 +662,9 @@ def test_stream_sse_sends_extra_headers(mode: str) -> None:
 
 
 def test_stream_sse_reconnects_with_last_event_id(mode: str) -> None:
-    script = ResumableEvents(total=5, drop_after=frozenset({2}))
+    script = Resumable(total=5, drop_after=frozenset({2}))
     started = time.monotonic()
-    with ScriptedServer(script) as srv:
+    with ReplayServer(None, router=script) as srv:
         events = collect(mode, srv.url,
                          lambda c: c.stream_sse("GET", "/events", reconnect=True))
         requests = list(srv.requests)
@@ -573,8 +680,8 @@ def test_stream_sse_reconnects_with_last_event_id(mode: str) -> None:
 
 def test_stream_sse_stops_reconnecting_on_204(mode: str) -> None:
     """WHATWG EventSource: a 204 No Content answer means "stop reconnecting"."""
-    script = ResumableEvents(total=5, drop_after=frozenset({2}))
-    with ScriptedServer(script) as srv:
+    script = Resumable(total=5, drop_after=frozenset({2}))
+    with ReplayServer(None, router=script) as srv:
         events = collect(mode, srv.url,
                          lambda c: c.stream_sse("GET", "/events", reconnect=True,
                                                 max_attempts=10))
@@ -583,9 +690,9 @@ def test_stream_sse_stops_reconnecting_on_204(mode: str) -> None:
 
 
 def test_stream_sse_gives_up_after_max_attempts(mode: str) -> None:
-    script = ResumableEvents(total=10, drop_after=frozenset(range(1, 11)))
+    script = Resumable(total=10, drop_after=frozenset(range(1, 11)))
     events: list[Any] = []
-    with ScriptedServer(script) as srv, pytest.raises(sseproto.IncompleteStream):
+    with ReplayServer(None, router=script) as srv, pytest.raises(sseproto.IncompleteStream):
         collect(mode, srv.url,
                 lambda c: c.stream_sse("GET", "/events", reconnect=True, max_attempts=2),
                 events)
@@ -594,9 +701,9 @@ def test_stream_sse_gives_up_after_max_attempts(mode: str) -> None:
 
 
 def test_stream_sse_without_reconnect_raises_on_drop(mode: str) -> None:
-    script = ResumableEvents(total=5, drop_after=frozenset({2}))
+    script = Resumable(total=5, drop_after=frozenset({2}))
     events: list[Any] = []
-    with ScriptedServer(script) as srv, pytest.raises(sseproto.IncompleteStream):
+    with ReplayServer(None, router=script) as srv, pytest.raises(sseproto.IncompleteStream):
         collect(mode, srv.url, lambda c: c.stream_sse("GET", "/events"), events)
     assert [ev.id for ev in events] == ["1", "2"]
     assert script.last_event_ids == [None]
@@ -607,7 +714,7 @@ def test_stream_sse_without_reconnect_raises_on_drop(mode: str) -> None:
 
 def test_sync_break_and_close_does_not_hang() -> None:
     started = time.monotonic()
-    with ScriptedServer(stall(events_prefix(OPENAI, 3), 10.0)) as srv:
+    with ReplayServer(None, router=sequence(stalled(events_prefix(OPENAI, 3)))) as srv:
         client = sseproto.Client(srv.url, timeout=TIMEOUT)
         stream = client.stream_chat(PAYLOAD)
         for event in stream:
@@ -626,7 +733,7 @@ def test_async_break_and_close_does_not_hang() -> None:
                 break
 
     started = time.monotonic()
-    with ScriptedServer(stall(events_prefix(OPENAI, 3), 10.0)) as srv:
+    with ReplayServer(None, router=sequence(stalled(events_prefix(OPENAI, 3)))) as srv:
         asyncio.run(asyncio.wait_for(main(srv.url), 4.0))
     assert time.monotonic() - started < 3.0
 
@@ -649,7 +756,7 @@ def test_async_task_cancellation_does_not_hang() -> None:
         await asyncio.wait_for(client.aclose(), 2.0)
 
     started = time.monotonic()
-    with ScriptedServer(stall(events_prefix(OPENAI, 3), 10.0)) as srv:
+    with ReplayServer(None, router=sequence(stalled(events_prefix(OPENAI, 3)))) as srv:
         asyncio.run(asyncio.wait_for(main(srv.url), 6.0))
     assert time.monotonic() - started < 4.0
 
@@ -663,16 +770,17 @@ def test_async_client_reusable_after_cancellation() -> None:
                 break
             return [ev async for ev in client.stream_chat(PAYLOAD)]
 
-    with ScriptedServer(sequence(stall(events_prefix(OPENAI, 3), 10.0),
-                                 sse_chunked(SEED))) as srv:
+    with ReplayServer(None, router=sequence(stalled(events_prefix(OPENAI, 3)),
+                                            Route(stream(SEED)))) as srv:
         events = asyncio.run(asyncio.wait_for(main(srv.url), 6.0))
     check_seed(events)
 
 
 def test_sync_client_reusable_while_an_abandoned_stream_is_still_open() -> None:
     """The sync twin: a stream left unfinished (still referenced) must not poison the next call."""
-    handler = sequence(stall(events_prefix(OPENAI, 3), 10.0), sse_chunked(SEED))
-    with ScriptedServer(handler) as srv, sseproto.Client(srv.url, timeout=TIMEOUT) as client:
+    router = sequence(stalled(events_prefix(OPENAI, 3)), Route(stream(SEED)))
+    with ReplayServer(None, router=router) as srv, \
+            sseproto.Client(srv.url, timeout=TIMEOUT) as client:
         abandoned = client.stream_chat(PAYLOAD)
         for _ in abandoned:
             break
@@ -688,16 +796,23 @@ def test_async_sdk_create_can_also_be_awaited_like_openai() -> None:
                 model="m", messages=MESSAGES, stream=True)
             return [res async for res in stream]
 
-    with ScriptedServer(sse_chunked(SEED)) as srv:
+    with replay(SEED) as srv:
         chunks = asyncio.run(asyncio.wait_for(main(srv.url), ASYNC_LIMIT))
     check_sdk_chunks(chunks)
 
 
 def test_finalizing_an_abandoned_stream_late_spares_the_next_one(mode: str) -> None:
     """Closing the abandoned stream while a newer one is mid-way must not cut the newer one."""
-    handler = sequence(stall(events_prefix(OPENAI, 3), 10.0), sse_chunked(OPENAI))
+    head = response_head(content_type=SSE_TYPE, transfer_encoding="chunked")
+    used = itertools.count()
+
+    def respond(request: bytes) -> list[bytes | float | None]:
+        if next(used):
+            return [head, *chunked(OPENAI)]
+        return [head, *chunked(events_prefix(OPENAI, 3))[:-1], 10.0]  # then silence
+
     events: list[Any] = []
-    with ScriptedServer(handler) as srv:
+    with RawServer(respond, keep_alive=True) as srv:
         if mode == "sync":
             with sseproto.Client(srv.url, timeout=TIMEOUT) as client:
                 abandoned = client.stream_chat(PAYLOAD)

@@ -10,9 +10,10 @@ from tests.helpers import ROOT
 
 PACKAGE = ROOT / "sseproto"
 # Modules allowed to do I/O (the docs' "Architecture" page, "Where I/O may live");
-# drivers/, adapters/ and tools/ (the CLI's layer 7) may too.
-IO_ALLOWED = {"client.py", "server.py", "transcript.py", "cli.py", "__main__.py", "testing.py",
-              "__init__.py", "_async_client.py", "_sync_client.py", "_backends.py"}
+# drivers/, adapters/, tools/ (the CLI's layer 7), testing/ and suite/ may too.
+IO_ALLOWED = {"client.py", "server.py", "transcript.py", "cli.py", "__main__.py",
+              "pytest_plugin.py", "__init__.py", "_async_client.py", "_sync_client.py",
+              "_backends.py"}
 FORBIDDEN = {"socket", "ssl", "asyncio", "threading", "time", "selectors", "subprocess"}
 
 
@@ -29,7 +30,8 @@ def imported_modules(path: str) -> set[str]:
 
 def test_the_sans_io_core_imports_no_io_modules() -> None:
     core = [p.relative_to(PACKAGE).as_posix() for p in PACKAGE.rglob("*.py")
-            if p.parent.name not in ("drivers", "adapters", "tools") and p.name not in IO_ALLOWED]
+            if p.parent.name not in ("drivers", "adapters", "tools", "testing", "suite")
+            and p.name not in IO_ALLOWED]
     assert "_sse.py" in core and "framing/sse.py" in core and "_http.py" in core
     for module in core:
         assert not imported_modules(module) & FORBIDDEN, module
@@ -50,3 +52,12 @@ def test_no_h11_type_in_the_public_api() -> None:
     for name in sseproto.__all__:
         obj = getattr(sseproto, name)
         assert "h11" not in getattr(obj, "__module__", ""), name
+
+
+def test_the_testing_server_imports_without_hypothesis() -> None:
+    code = ("import sys; sys.modules['hypothesis'] = None; "  # any import of it now fails
+            "from sseproto.testing import serve, replay_server, ServedStream; "
+            "import sseproto.pytest_plugin; print('ok')")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            timeout=60)
+    assert result.stdout.strip() == "ok", result.stderr

@@ -17,7 +17,7 @@ from sseproto.drivers._proxy import parse_proxy, proxy_for
 from sseproto.server import ReplayServer
 from sseproto.transcript import Transcript
 from tests.helpers import ROOT
-from tests.servers import TLSContexts
+from tests.streams import TLSContexts
 
 PG_STREAM = (ROOT / "spec" / "samples" / "prediction-guard.sse").read_bytes()
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import socket
 import subprocess
 import sys
 import time
@@ -11,14 +12,16 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import orjson
 import pytest
 
 import sseproto
-from sseproto.server import Fault, ReplayServer, parse_fault
+from sseproto import server as server_module
+from sseproto.server import Fault, Headers, ReceivedRequest, ReplayServer, parse_fault
 from sseproto.testing import replay_server
 from sseproto.transcript import Transcript, load, loads
 from tests.helpers import ROOT
-from tests.servers import OPENAI, SEED, TLSContexts
+from tests.streams import OPENAI, SEED, TLSContexts
 
 TRANSCRIPTS = ROOT / "spec" / "transcripts"
 OPENAI_TEXT = "Hello! Server-Sent Events stream one token at a time — 好 🙂"
@@ -161,9 +164,46 @@ def test_every_request_gets_the_transcript_on_a_kept_alive_connection() -> None:
         first = list(client.stream_chat(PAYLOAD))
         second = list(client.stream_chat(PAYLOAD, path="/other/path"))
         sse = list(client.stream_sse("GET", "/events"))
-        assert server.requests == 3
+        assert len(server.requests) == 3
+        assert [(r.method, r.path) for r in server.requests] == [
+            ("POST", "/v1/chat/completions"), ("POST", "/v1/other/path"), ("GET", "/v1/events")]
+        assert server.requests[0].json == PAYLOAD
     assert first == second == offline(OPENAI)
     assert sse[-1].data == "[DONE]" and len(sse) == 18
+
+
+def test_received_requests_keep_method_path_headers_and_body() -> None:
+    with ReplayServer(timed_transcript()) as server, \
+            sseproto.Client(server.url + "/v1", api_key="sk-secret-123", timeout=5) as client:
+        list(client.stream_chat(PAYLOAD))
+        host, port = server.url.rsplit("/", 1)[1].split(":")
+        with socket.create_connection((host, int(port))) as raw:
+            raw.sendall(b"POST /raw?x=1 HTTP/1.1\r\nHost: x\r\nX-Trace: a\r\nContent-Length: 8"
+                        b"\r\nConnection: close\r\n\r\nnot json")
+            while raw.recv(65536):
+                pass
+        first, second = server.requests
+    assert isinstance(first, ReceivedRequest)
+    assert first.path == "/v1/chat/completions"
+    assert first.headers["AUTHORIZATION"] == "Bearer sk-secret-123"
+    assert first.headers["authorization"] == "Bearer sk-secret-123"
+    assert "Content-Type" in first.headers and "content-type" in list(first.headers)
+    assert first.json == PAYLOAD and orjson.loads(first.body) == PAYLOAD
+    assert "sk-secret-123" not in repr(first) and "[REDACTED]" in repr(first)
+    assert second.method == "POST" and second.path == "/raw?x=1"
+    assert second.body == b"not json" and second.json is None
+    assert second.headers["x-trace"] == "a"
+
+
+def test_repeated_headers_join_and_the_kept_requests_are_bounded(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    assert Headers([("A", "1"), ("a", "2")])["A"] == "1, 2"
+    monkeypatch.setattr(server_module, "MAX_KEPT_REQUESTS", 3)
+    with ReplayServer(timed_transcript()) as server, \
+            sseproto.Client(server.url, timeout=5) as client:
+        for number in range(5):
+            list(client.stream_sse("GET", f"/n{number}"))
+        assert [r.path for r in server.requests] == ["/n2", "/n3", "/n4"]
 
 
 def test_a_recorded_error_response_is_served_as_recorded() -> None:

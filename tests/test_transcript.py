@@ -5,7 +5,9 @@ from __future__ import annotations
 import base64
 import gzip
 import time
+import zlib
 from pathlib import Path
+from typing import Any
 
 import orjson
 import pytest
@@ -23,17 +25,7 @@ from sseproto.transcript import (
     redact_url,
 )
 from tests.helpers import ROOT
-from tests.servers import (
-    OPENAI,
-    SEED,
-    Connection,
-    Request,
-    ScriptedServer,
-    compress,
-    cut_chunked,
-    sse_chunked,
-    sse_encoded,
-)
+from tests.streams import OPENAI, SEED, closed_port, json_response, stream
 
 TRANSCRIPTS = ROOT / "spec" / "transcripts"
 SECRET = "sk-live-Zq81xVb0PLm3NtT7"
@@ -255,7 +247,7 @@ def chunked(body: bytes, size: int = 100, end: bool = True) -> bytes:
                        chunked(gzip.compress(OPENAI), 64)), OPENAI),
         (http_response(["HTTP/1.1 200 OK", "Content-Type: text/event-stream",
                         "Content-Encoding: deflate", f"Content-Length: "
-                        f"{len(compress(SEED, 'deflate'))}"], compress(SEED, "deflate")), SEED),
+                        f"{len(zlib.compress(SEED))}"], zlib.compress(SEED)), SEED),
         (http_response(["HTTP/1.1 200 OK", "Content-Type: text/event-stream",
                         "Connection: close"], SEED), SEED),  # close-delimited
         (b"\r\n" + http_response(["HTTP/1.1 200 OK", "Content-Type: text/event-stream",
@@ -382,13 +374,13 @@ def test_load_missing_file() -> None:
 # --- recording ------------------------------------------------------------------------
 
 
-def test_record_keeps_chunks_timing_and_heads() -> None:
-    with ScriptedServer(sse_chunked(OPENAI, sizes=(900,), pause=0.03)) as srv:
-        started = time.monotonic()
-        transcript = record(srv.url + "/v1/chat/completions?key=k-123456", body=b'{"a":1}',
-                            headers={"Authorization": "Bearer sk-abcdef"})
-        elapsed = time.monotonic() - started
-        request = srv.requests[0]
+def test_record_keeps_chunks_timing_and_heads(sse_server: Any) -> None:
+    srv = sse_server(stream(OPENAI, sizes=(900,), pause=0.03), speed=1)
+    started = time.monotonic()
+    transcript = record(srv.url + "/v1/chat/completions?key=k-123456", body=b'{"a":1}',
+                        headers={"Authorization": "Bearer sk-abcdef"})
+    elapsed = time.monotonic() - started
+    request = srv.requests[0]
     assert transcript.body == OPENAI
     assert transcript.status == 200 and transcript.content_type == "text/event-stream"
     assert len(transcript.chunks) >= 5  # one per HTTP chunk (more if TCP split one)
@@ -396,7 +388,7 @@ def test_record_keeps_chunks_timing_and_heads() -> None:
     assert offsets == sorted(offsets)
     assert offsets[-1] - offsets[0] >= 0.06  # four pauses of 30 ms between the writes
     assert offsets[-1] <= elapsed
-    assert request.method == "POST" and request.target == "/v1/chat/completions?key=k-123456"
+    assert request.method == "POST" and request.path == "/v1/chat/completions?key=k-123456"
     assert request.headers["authorization"] == "Bearer sk-abcdef"
     assert request.headers["content-type"] == "application/json"
     assert request.headers["accept"] == "text/event-stream"
@@ -406,34 +398,24 @@ def test_record_keeps_chunks_timing_and_heads() -> None:
     assert loads(saved).body == OPENAI
 
 
-def test_record_stores_decompressed_chunks() -> None:
-    with ScriptedServer(sse_encoded(SEED, "gzip")) as srv:
-        transcript = record(srv.url, method="GET")
+def test_record_stores_decompressed_chunks(sse_server: Any) -> None:
+    transcript = record(sse_server(stream(SEED), faults=["gzip"]).url, method="GET")
     assert transcript.body == SEED
     assert text_of(transcript) == " past"
 
 
-def test_record_keeps_a_stream_cut_short() -> None:
-    with ScriptedServer(cut_chunked(OPENAI, 1000)) as srv:
-        transcript = record(srv.url, method="GET")
+def test_record_keeps_a_stream_cut_short(sse_server: Any) -> None:
+    transcript = record(sse_server(stream(OPENAI), faults=["cut:1000"]).url, method="GET")
     assert transcript.body == OPENAI[:1000]
 
 
-def test_record_an_error_status() -> None:
-    def handler(request: Request, conn: Connection) -> None:
-        body = b'{"error": {"message": "slow down"}}'
-        conn.send_head(429, [("Content-Type", "application/json"),
-                             ("Content-Length", str(len(body)))])
-        conn.write(body)
-
-    with ScriptedServer(handler) as srv:
-        transcript = record(srv.url, method="GET")
+def test_record_an_error_status(sse_server: Any) -> None:
+    served = sse_server(json_response(429, {"error": {"message": "slow down"}}))
+    transcript = record(served.url, method="GET")
     assert (transcript.status, transcript.reason) == (429, "Too Many Requests")
     assert transcript.content_type == "application/json"
 
 
 def test_record_connection_refused_raises_a_sseproto_error() -> None:
-    from tests.servers import closed_port
-
     with pytest.raises(sseproto.ConnectError):
         record(f"http://127.0.0.1:{closed_port()}/", method="GET", timeout=2)

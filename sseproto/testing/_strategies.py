@@ -1,4 +1,4 @@
-"""Hypothesis strategies for testing SSE and chat-stream consumers.
+"""Hypothesis strategies for testing SSE and chat-stream consumers (needs hypothesis).
 
 Install with the ``sseproto[testing]`` extra.  Importing :mod:`sseproto`
 never imports this module (or hypothesis).
@@ -10,15 +10,10 @@ never imports this module (or hypothesis).
 - :func:`malformed_chat_streams` draws a chat stream with one frame broken
   (truncated JSON, unbalanced braces, stray ``data:`` lines, invalid UTF-8,
   quotes inside strings), for totality tests.
-- :func:`replay_server` serves a captured stream on loopback, with faults,
-  for client tests.
 """
 
 from __future__ import annotations
 
-import contextlib
-import ssl
-from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,7 +27,6 @@ __all__ = [
     "malformed_chat_streams",
     "pretty_json",
     "render_chat_stream",
-    "replay_server",
     "splittings",
 ]
 
@@ -203,30 +197,3 @@ def malformed_chat_streams(draw: st.DrawFn) -> bytes:
         "insert-bytes": draw(st.binary(min_size=1, max_size=6)),
     }[kind]
     return data[:at] + insert + data[at:]
-
-
-@contextlib.contextmanager
-def replay_server(source: Any, *, faults: Iterable[str] = (), speed: float = 0.0,
-                  ssl_context: ssl.SSLContext | None = None) -> Iterator[str]:
-    """Serve a transcript on 127.0.0.1 for the duration of a ``with`` block; yield its URL.
-
-    ``source`` is a :class:`~sseproto.transcript.Transcript`, a path to any
-    file :func:`sseproto.transcript.load` reads, or raw body bytes.  Faults
-    use the command line's syntax (``"cut:200"``, ``"bytewise"``, ...).
-
-    >>> with replay_server(b"data: [DONE]\\n\\n") as url:   # doctest: +SKIP
-    ...     events = list(sseproto.Client(url + "/v1").stream_chat({}))
-    """
-    from .server import ReplayServer, parse_fault
-    from .transcript import Transcript, load, loads
-
-    if isinstance(source, Transcript):
-        transcript = source
-    elif isinstance(source, bytes | bytearray):
-        transcript = loads(bytes(source))
-    else:
-        transcript = load(source)
-    server = ReplayServer(transcript, speed=speed, ssl_context=ssl_context,
-                          faults=[parse_fault(text) for text in faults])
-    with server:
-        yield server.url
