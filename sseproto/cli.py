@@ -25,7 +25,7 @@ from ._http import parse_url
 from ._sse import SSEDecoder
 from ._version import __version__
 from .check import check
-from .server import ReplayServer, parse_fault
+from .server import ReplayServer, parse_fault, raise_fd_limit, sources_from_args
 from .transcript import Transcript, TranscriptError, load, loads, record
 
 __all__ = ["main"]
@@ -101,7 +101,11 @@ def _build_parser() -> argparse.ArgumentParser:
     serve = _command(commands, "serve", "serve a transcript over HTTP/1.1 for clients under test",
                      "  sseproto serve spec/transcripts/prediction-guard.jsonl --port 8000\n"
                      "  sseproto serve capture.jsonl --fault cut:200 --fault bytewise")
-    serve.add_argument("file", help="a transcript, raw body, raw HTTP response or HAR file")
+    serve.add_argument("file", nargs="*",
+                       help="a transcript, raw body, raw HTTP response or HAR file; a directory"
+                       " (or several files) serves by the request's model, MODEL.jsonl")
+    serve.add_argument("--route", action="append", default=[], metavar="/PATH=SOURCE",
+                       help="serve the file or directory SOURCE at /PATH (repeatable)")
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     serve.add_argument("--port", type=int, default=0, help="port (default 0: a free one)")
     serve.add_argument("--tls", action="store_true", help="serve HTTPS (needs --cert and --key)")
@@ -112,6 +116,9 @@ def _build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--fault", action="append", default=[], metavar="FAULT",
                        help="cut:N, reset:N, stall:S[@N], bytewise, status:CODE, delay:S"
                        " (repeatable)")
+    serve.add_argument("--max-connections", type=int, metavar="N",
+                       help="stream to at most N connections at once; others get 503")
+    serve.add_argument("--quiet", action="store_true", help="no access log on stderr")
     return parser
 
 
@@ -234,10 +241,10 @@ def _progress(total: int, chunks: int) -> None:
 
 
 def _cmd_serve(args: argparse.Namespace, out: IO[str]) -> int:
-    transcript = _read_input(args.file)
     try:
         faults = [parse_fault(text) for text in args.fault]
-    except ValueError as exc:
+        transcript, routes = sources_from_args(args.file, args.route)
+    except (ValueError, TranscriptError) as exc:
         raise UsageError(str(exc)) from None
     context = None
     if args.tls:
@@ -248,18 +255,21 @@ def _cmd_serve(args: argparse.Namespace, out: IO[str]) -> int:
             context.load_cert_chain(args.cert, args.key)
         except (OSError, ssl.SSLError) as exc:
             raise UsageError(f"cannot load the certificate or key: {exc}") from None
+    raise_fd_limit()
     try:
         server = ReplayServer(transcript, host=args.host, port=args.port, ssl_context=context,
-                              speed=args.speed, faults=faults)
+                              speed=args.speed, faults=faults, routes=routes,
+                              max_connections=args.max_connections,
+                              log=None if args.quiet else sys.stderr)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
     except (OSError, OverflowError) as exc:  # OverflowError: a port over 65535
         raise UsageError(f"cannot listen on {args.host}:{args.port}:"
                          f" {getattr(exc, 'strerror', None) or exc}") from None
-    out.write(f"sseproto: serving {args.file} on {server.url}\n")
+    what = " ".join([*args.file, *args.route])
+    out.write(f"sseproto: serving {what} on {server.url}\n")
     out.flush()
-    try:
-        server.serve_forever()
-    finally:
-        server.stop()
+    server.serve_forever()
     return 0
 
 
