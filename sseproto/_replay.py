@@ -12,6 +12,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from http import HTTPStatus
 from pathlib import Path
 
 import orjson
@@ -191,8 +192,17 @@ def _status_plan(code: int, informational: tuple[int, ...], delay: float) -> Pla
     headers = [("Content-Type", "application/json"), ("Content-Length", str(len(body)))]
     if code in (429, 503):  # RFC 9110 #field.retry-after
         headers.append(("Retry-After", RETRY_AFTER))
-    return Plan(status=code, reason=b"", headers=tuple(headers), informational=informational,
+    return Plan(status=code, reason=reason_phrase(code), headers=tuple(headers),
+                informational=informational,
                 delay=delay, chunked=(), raw=(), ending=Ending.COMPLETE, fixed_body=body)
+
+
+def reason_phrase(code: int) -> bytes:
+    """The standard reason phrase of ``code`` (empty when it has none)."""
+    try:
+        return HTTPStatus(code).phrase.encode("ascii")
+    except ValueError:
+        return b""
 
 
 def _chunk(data: bytes) -> bytes:

@@ -62,6 +62,7 @@ from ._replay import (
     load_source,
     make_route,
     parse_fault,
+    reason_phrase,
 )
 from .transcript import Transcript, loads, redact_headers, redact_url
 
@@ -334,7 +335,8 @@ class _Connection(asyncio.Protocol):
         self._sent = self._read_ahead = 0
         self._started = time.monotonic()
         for code in plan.informational:
-            self._write(self._h11.send(h11.InformationalResponse(status_code=code, headers=[])))
+            self._write(self._h11.send(h11.InformationalResponse(
+                status_code=code, headers=[], reason=reason_phrase(code))))
         if plan.delay > 0:
             self._timer = self.server._call_later(plan.delay, self._send_head)
         else:
@@ -428,7 +430,7 @@ class _Connection(asyncio.Protocol):
     def _reject(self, status: int, message: str) -> None:
         """Answer a request h11 cannot read (or one too large) and close."""
         body = error_body(status, message, "invalid_request_error")
-        head = (f"HTTP/1.1 {status} {_REASONS.get(status, 'Bad Request')}\r\n"
+        head = (f"HTTP/1.1 {status} {reason_phrase(status).decode()}\r\n"
                 f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n"
                 "Connection: close\r\n\r\n").encode()
         if self.transport is not None and self._plan is None:
@@ -439,10 +441,6 @@ class _Connection(asyncio.Protocol):
     def close(self) -> None:
         if self.transport is not None:
             self.transport.close()
-
-
-_REASONS = {400: "Bad Request", 404: "Not Found", 413: "Content Too Large",
-            431: "Request Header Fields Too Large", 503: "Service Unavailable"}
 
 
 # --- the server ------------------------------------------------------------------------------
@@ -747,7 +745,7 @@ class ReplayServer:
 
 def _plan_404(message: str) -> Plan:
     body = error_body(404, message, "not_found_error")
-    return Plan(status=404, reason=b"Not Found",
+    return Plan(status=404, reason=reason_phrase(404),
                 headers=(("Content-Type", "application/json"),
                          ("Content-Length", str(len(body)))),
                 informational=(), delay=0.0, chunked=(), raw=(), ending=Ending.COMPLETE,
@@ -757,7 +755,7 @@ def _plan_404(message: str) -> Plan:
 def _plan_503() -> Plan:
     body = error_body(503, "too many connections: the server's --max-connections is reached",
                       "overloaded_error")
-    return Plan(status=503, reason=b"Service Unavailable",
+    return Plan(status=503, reason=reason_phrase(503),
                 headers=(("Content-Type", "application/json"),
                          ("Content-Length", str(len(body))), ("Retry-After", RETRY_AFTER),
                          ("Connection", "close")),
