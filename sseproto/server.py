@@ -81,6 +81,8 @@ MAX_REQUEST_HEAD = 64 * 1024
 MAX_READ_AHEAD = 256 * 1024
 #: Seconds a connection may take to send a request, or stay idle between two.
 IDLE_TIMEOUT = 30.0
+#: Seconds a rejected connection stays open to drop what the client still sends.
+LINGER = 2.0
 #: Seconds a TLS handshake may take.
 HANDSHAKE_TIMEOUT = 10.0
 #: Seconds a reset waits for the bytes before it to leave.
@@ -218,9 +220,9 @@ class _Log:
 class _Connection(asyncio.Protocol):
     """One client connection: read requests with h11, write their planned responses."""
 
-    __slots__ = ("_body", "_ending", "_eof", "_h11", "_head", "_idle", "_next", "_paused",
-                 "_plan", "_read_ahead", "_sent", "_started", "_steps", "_timer", "_waited", "peer",
-                 "refusing", "server", "transport")
+    __slots__ = ("_body", "_discarding", "_ending", "_eof", "_h11", "_head", "_idle", "_next",
+                 "_paused", "_plan", "_read_ahead", "_sent", "_started", "_steps", "_timer",
+                 "_waited", "peer", "refusing", "server", "transport")
 
     def __init__(self, server: ReplayServer, peer: str, refusing: bool) -> None:
         self.server = server
@@ -242,6 +244,7 @@ class _Connection(asyncio.Protocol):
         self._started = 0.0
         self._read_ahead = 0
         self._eof = False  # the client will send nothing more
+        self._discarding = False  # rejected: read and drop what comes until the close
 
     # asyncio callbacks
 
@@ -251,6 +254,8 @@ class _Connection(asyncio.Protocol):
         self._arm_idle()
 
     def data_received(self, data: bytes) -> None:
+        if self._discarding:
+            return
         try:
             self._h11.receive_data(data)
             if self._plan is None:
@@ -266,7 +271,7 @@ class _Connection(asyncio.Protocol):
 
     def eof_received(self) -> bool:
         self._eof = True
-        if self._plan is not None:
+        if self._plan is not None and not self._discarding:
             return True  # the client half-closed: finish the response anyway
         with contextlib.suppress(h11.RemoteProtocolError):
             self._h11.receive_data(b"")
@@ -428,15 +433,29 @@ class _Connection(asyncio.Protocol):
                                 time.monotonic() - self._started, outcome)
 
     def _reject(self, status: int, message: str) -> None:
-        """Answer a request h11 cannot read (or one too large) and close."""
+        """Answer a request h11 cannot read (or one too large), then close.
+
+        The close lingers: the server half-closes and drops what the client
+        still sends for a moment, so the client reads the answer instead of
+        a reset (RFC 9112 #persistent.tear-down).
+        """
         body = error_body(status, message, "invalid_request_error")
         head = (f"HTTP/1.1 {status} {reason_phrase(status).decode()}\r\n"
                 f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n"
                 "Connection: close\r\n\r\n").encode()
-        if self.transport is not None and self._plan is None:
-            self.transport.write(head + body)
         self.server._log.access(self.peer, "-", status, len(head) + len(body), 0.0, "rejected")
-        self.close()
+        transport = self.transport
+        if transport is None or self._plan is not None:
+            self.close()
+            return
+        transport.write(head + body)
+        self._discarding = True
+        self._body = bytearray()
+        if transport.can_write_eof():
+            transport.write_eof()
+        if self._idle is not None:
+            self._idle.cancel()
+        self._idle = self.server._call_later(LINGER, self.close)
 
     def close(self) -> None:
         if self.transport is not None:

@@ -141,7 +141,9 @@ def _observe(event: sseproto.ChatEvent, stats: StreamStats, now: float) -> None:
 def _reason(exc: sseproto.Error) -> str:
     """A failure message Locust can group: the kind of failure first."""
     if isinstance(exc, sseproto.HTTPStatusError):
-        return f"HTTP {exc.status_code}: {str(exc)[:200]}"
+        message = str(exc)[:200]
+        prefix = f"HTTP {exc.status_code}"
+        return message if message.startswith(prefix) else f"{prefix}: {message}"
     if isinstance(exc, sseproto.IncompleteStream):
         return f"cut: {str(exc)[:200]}"
     return f"{type(exc).__name__}: {str(exc)[:200]}"
