@@ -6,9 +6,9 @@ Methodology
 * Load comes from ``--procs`` client processes (default 2), each an asyncio
   loop of raw sockets: every client connects, sends one
   ``POST /v1/chat/completions`` (``Connection: close``) and reads to EOF.
-  All N clients are started at once and stay open for the whole stream, so
-  the streams overlap; the peak overlap is computed from every stream's
-  start and end.
+  Clients start at ``--rate`` connections per second (default 2000) and
+  stay open for the whole stream (13 s by default), so the streams overlap;
+  the peak overlap is computed from every stream's start and end.
 * Every response must be byte-identical to the first one, and that one must
   decode (h11, then ``ChatStreamDecoder``) to the transcript's own events:
   "complete" counts the streams that pass.
@@ -84,11 +84,12 @@ class Stream(asyncio.Protocol):
             self.done.set_result(None)
 
 
-async def client_process(host: str, port: int, count: int) -> list[tuple[float, float, float,
-                                                                         float | None, bytes]]:
+async def client_process(host: str, port: int, count: int,
+                         rate: float) -> list[tuple[float, float, float, float | None, bytes]]:
     loop = asyncio.get_running_loop()
 
-    async def run() -> tuple[float, float, float, float | None, bytes]:
+    async def run(index: int) -> tuple[float, float, float, float | None, bytes]:
+        await asyncio.sleep(index / rate)
         done: asyncio.Future[None] = loop.create_future()
         protocol = Stream(done)
         started = time.time()
@@ -103,12 +104,12 @@ async def client_process(host: str, port: int, count: int) -> list[tuple[float, 
         await done
         return started, protocol.sent, time.time(), protocol.first_body, b"".join(protocol.parts)
 
-    return await asyncio.gather(*(run() for _ in range(count)))
+    return await asyncio.gather(*(run(index) for index in range(count)))
 
 
-def worker(host: str, port: int, count: int, out: Connection) -> None:
+def worker(host: str, port: int, count: int, rate: float, out: Connection) -> None:
     raise_limit()
-    results = asyncio.run(client_process(host, port, count))
+    results = asyncio.run(client_process(host, port, count, rate))
     first = next((body for *_, body in results if body), b"")
     out.send((first, [(a, s, e, f, body == first) for a, s, e, f, body in results]))
     out.close()
@@ -170,7 +171,8 @@ def run_level(count: int, args: argparse.Namespace, expected: list[sseproto.Chat
     share = [count // args.procs + (1 if i < count % args.procs else 0) for i in range(args.procs)]
     for part in share:
         reader, writer = mp.Pipe(duplex=False)
-        process = mp.Process(target=worker, args=(host, int(port), part, writer))
+        process = mp.Process(target=worker,
+                             args=(host, int(port), part, args.rate / args.procs, writer))
         process.start()
         writer.close()
         pipes.append(reader)
@@ -208,6 +210,10 @@ def main() -> None:
                         help="replay speed (default 0.05: the recorded timing 20x slower, so"
                         " every stream lasts long enough to overlap all the others)")
     parser.add_argument("--procs", type=int, default=2, help="client processes (default 2)")
+    parser.add_argument("--rate", type=float, default=2000.0,
+                        help="new connections per second, all processes together (default"
+                        " 2000, like Locust's spawn rate: a burst of 10k SYNs overflows the"
+                        " kernel's accept queue and times the backlog, not the server)")
     parser.add_argument("--json", type=Path, help="also write the figures as JSON")
     args = parser.parse_args()
     raise_limit()

@@ -308,6 +308,9 @@ class _Connection(asyncio.Protocol):
                 return
             if isinstance(event, h11.Request):
                 self._head, self._body = event, bytearray()
+                if self._h11.they_are_waiting_for_100_continue:  # RFC 9110 #field.expect
+                    self._write(self._h11.send(h11.InformationalResponse(
+                        status_code=100, headers=[], reason=b"Continue")))
             elif isinstance(event, h11.Data):
                 self._body += event.data
                 if len(self._body) > MAX_REQUEST_BODY:
