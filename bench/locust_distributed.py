@@ -6,9 +6,11 @@ Methodology
   ``locust --worker`` processes, all running ``examples/locustfile.py``
   (``ChatStreamUser``, no wait between iterations) with ``-u USERS`` for
   ``-t TIME``, writing Locust's own CSV statistics (``--csv``).
-* The figures come from those CSV files: streams per second (the ``stream``
-  row's requests/s), failures, and the median / p95 / p99 of ``ttft`` and
-  ``stream`` in milliseconds.
+* The figures come from those CSV files (Locust rewrites them once a
+  second): streams per second (the ``stream`` row's requests/s), failures,
+  and the median / p95 / p99 of ``ttft`` and ``stream`` in milliseconds;
+  plus the server's CPU seconds over the run time (its share of one core:
+  near 1.0 means the one-process server, not Locust, is the limit).
 * Exit status 1 when any run had a failure or no ``ttft`` statistics.
 
 The machine this runs on may be shared; the figures say what this run saw.
@@ -77,6 +79,12 @@ def run_distributed(url: str, workers: int, args: argparse.Namespace, out: Path)
     return stats
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of ``pid`` so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def read_stats(path: Path) -> dict[str, dict[str, str]]:
     with path.open(newline="") as file:
         return {row["Name"]: row for row in csv.DictReader(file)}
@@ -100,15 +108,17 @@ def main() -> int:
           f" run; {os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f} (the machine may be"
           f" shared); CSV in {out}")
     print("| workers | streams/s | streams | failures | ttft p50 / p95 / p99 ms"
-          " | stream p50 / p95 / p99 ms |")
-    print("| ---: | ---: | ---: | ---: | ---: | ---: |")
+          " | stream p50 / p95 / p99 ms | server CPU share |")
+    print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     ok = True
     try:
         for workers in (int(text) for text in args.workers.split(",")):
+            before = cpu_seconds(server.pid)
             rows = read_stats(run_distributed(url, workers, args, out))
+            share = (cpu_seconds(server.pid) - before) / args.time
             stream, ttft = rows.get("stream"), rows.get("ttft")
             if stream is None or ttft is None or int(ttft["Request Count"]) == 0:
-                print(f"| {workers} | no stream/ttft statistics | | | | |")
+                print(f"| {workers} | no stream/ttft statistics | | | | | |")
                 ok = False
                 continue
             failures = sum(int(row["Failure Count"]) for name, row in rows.items()
@@ -116,7 +126,7 @@ def main() -> int:
             ok = ok and failures == 0
             print(f"| {workers} | {float(stream['Requests/s']):.1f} | {stream['Request Count']}"
                   f" | {failures} | {ttft['50%']} / {ttft['95%']} / {ttft['99%']}"
-                  f" | {stream['50%']} / {stream['95%']} / {stream['99%']} |")
+                  f" | {stream['50%']} / {stream['95%']} / {stream['99%']} | {share:.2f} |")
     finally:
         server.terminate()
         server.wait()

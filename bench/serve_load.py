@@ -13,7 +13,8 @@ Methodology
   decode (h11, then ``ChatStreamDecoder``) to the transcript's own events:
   "complete" counts the streams that pass.
 * TTFB: from the request written to the first body byte, against the
-  transcript's own first-chunk time divided by the speed.
+  transcript's own first-chunk time divided by the speed; and the time to
+  the response head (which the server sends at once).
 * Server figures from /proc: peak RSS (VmHWM) and CPU seconds (user+system)
   during the run, and the CPU share of one core.
 
@@ -62,6 +63,7 @@ class Stream(asyncio.Protocol):
         self.size = 0
         self.sent = 0.0
         self.first_body: float | None = None
+        self.first_byte: float | None = None
         self.head_end = -1
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -72,6 +74,8 @@ class Stream(asyncio.Protocol):
     def data_received(self, data: bytes) -> None:
         self.parts.append(data)
         self.size += len(data)
+        if self.first_byte is None:
+            self.first_byte = time.time()
         if self.first_body is None:
             joined = b"".join(self.parts)
             self.head_end = joined.find(b"\r\n\r\n")
@@ -84,11 +88,13 @@ class Stream(asyncio.Protocol):
             self.done.set_result(None)
 
 
-async def client_process(host: str, port: int, count: int,
-                         rate: float) -> list[tuple[float, float, float, float | None, bytes]]:
+Result = tuple[float, float, float, float | None, float | None, bytes]
+
+
+async def client_process(host: str, port: int, count: int, rate: float) -> list[Result]:
     loop = asyncio.get_running_loop()
 
-    async def run(index: int) -> tuple[float, float, float, float | None, bytes]:
+    async def run(index: int) -> Result:
         await asyncio.sleep(index / rate)
         done: asyncio.Future[None] = loop.create_future()
         protocol = Stream(done)
@@ -100,9 +106,10 @@ async def client_process(host: str, port: int, count: int,
             except OSError:
                 await asyncio.sleep(0.1 * (attempt + 1))
         else:
-            return started, started, time.time(), None, b""
+            return started, started, time.time(), None, None, b""
         await done
-        return started, protocol.sent, time.time(), protocol.first_body, b"".join(protocol.parts)
+        return (started, protocol.sent, time.time(), protocol.first_byte, protocol.first_body,
+                b"".join(protocol.parts))
 
     return await asyncio.gather(*(run(index) for index in range(count)))
 
@@ -111,7 +118,7 @@ def worker(host: str, port: int, count: int, rate: float, out: Connection) -> No
     raise_limit()
     results = asyncio.run(client_process(host, port, count, rate))
     first = next((body for *_, body in results if body), b"")
-    out.send((first, [(a, s, e, f, body == first) for a, s, e, f, body in results]))
+    out.send((first, [(a, s, e, h, f, body == first) for a, s, e, h, f, body in results]))
     out.close()
 
 
@@ -191,14 +198,16 @@ def run_level(count: int, args: argparse.Namespace, expected: list[sseproto.Chat
     exact_first = bool(firsts[0]) and all(f == firsts[0] for f in firsts) and decode_check(
         firsts[0], expected)
     complete = sum(1 for *_, same in results if same) if exact_first else 0
-    ttfb = [f - s for _, s, _, f, ok in results if f is not None and ok]
-    spans = [(s, e) for _, s, e, f, ok in results if ok]
+    ttfb = [f - s for _, s, _, _, f, ok in results if f is not None and ok]
+    head = [h - s for _, s, _, h, _, ok in results if h is not None and ok]
+    spans = [(s, e) for _, s, e, _, _, ok in results if ok]
     return {"streams": count, "complete": complete, "peak_concurrent": peak_overlap(spans),
             "elapsed_s": round(elapsed, 2), "server_cpu_s": round(cpu_after - cpu_before, 2),
             "server_cpu_share": round((cpu_after - cpu_before) / elapsed, 2),
             "server_peak_rss_mib": round(peak / 2**20, 1),
             "ttfb_recorded_s": round(recorded_ttfb, 3),
-            "ttfb_p50_s": round(pct(ttfb, 0.5), 3), "ttfb_p99_s": round(pct(ttfb, 0.99), 3)}
+            "ttfb_p50_s": round(pct(ttfb, 0.5), 3), "ttfb_p99_s": round(pct(ttfb, 0.99), 3),
+            "head_p50_s": round(pct(head, 0.5), 3), "head_p99_s": round(pct(head, 0.99), 3)}
 
 
 def main() -> None:
@@ -234,12 +243,13 @@ def main() -> None:
         args.json.write_text(json.dumps(rows, indent=2))
     print()
     print("| streams | complete | peak concurrent | server peak RSS | server CPU (s / share"
-          " of a core) | TTFB p50 / p99 (recorded) |")
-    print("| ---: | ---: | ---: | ---: | ---: | ---: |")
+          " of a core) | TTFB p50 / p99 (recorded) | response head p50 / p99 |")
+    print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for r in rows:
         print(f"| {r['streams']} | {r['complete']} | {r['peak_concurrent']} |"
               f" {r['server_peak_rss_mib']} MiB | {r['server_cpu_s']} / {r['server_cpu_share']}"
-              f" | {r['ttfb_p50_s']} / {r['ttfb_p99_s']} s ({r['ttfb_recorded_s']} s) |")
+              f" | {r['ttfb_p50_s']} / {r['ttfb_p99_s']} s ({r['ttfb_recorded_s']} s)"
+              f" | {r['head_p50_s']} / {r['head_p99_s']} s |")
     print("mean ms per stream of server CPU: "
           + ", ".join(f"{r['streams']}: {1000 * float(r['server_cpu_s']) / int(r['streams']):.2f}"
                       for r in rows))

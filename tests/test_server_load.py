@@ -1,7 +1,8 @@
 """The asyncio replay server under load and abuse: concurrency, descriptors, memory, routes, log.
 
 Real parts only: loopback sockets, sseproto's own clients, ``sseproto serve``
-as a subprocess (with ``ulimit -n`` for descriptor exhaustion), and Locust's
+as a subprocess (with ``ulimit -n`` and ``ulimit -v`` to run out of
+descriptors and memory), and Locust's
 distributed mode from ``bench/locust_distributed.py``.
 """
 
@@ -23,7 +24,6 @@ from pathlib import Path
 import pytest
 
 import sseproto
-from sseproto import server as server_module
 from sseproto.server import ReplayServer, parse_fault, sources_from_args
 from sseproto.transcript import Transcript, load
 from tests.helpers import ROOT
@@ -56,10 +56,13 @@ GET_CLOSE = b"GET /v1/chat/completions HTTP/1.1\r\nHost: t\r\nConnection: close\
 class Serve:
     """``python -m sseproto serve ...`` as a subprocess, optionally under ``ulimit -n``."""
 
-    def __init__(self, *args: str, fd_limit: int | None = None) -> None:
+    def __init__(self, *args: str, fd_limit: int | None = None,
+                 vm_limit: int | None = None) -> None:
         command = [sys.executable, "-m", "sseproto", "serve", *args]
         if fd_limit is not None:
             command = ["sh", "-c", f'ulimit -n {fd_limit} && exec "$@"', "sh", *command]
+        if vm_limit is not None:  # KiB of address space
+            command = ["sh", "-c", f'ulimit -v {vm_limit} && exec "$@"', "sh", *command]
         self.process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                         cwd=ROOT)
         assert self.process.stdout is not None
@@ -83,8 +86,9 @@ def serve() -> Iterator[type[Serve]]:
     started: list[Serve] = []
 
     class Tracked(Serve):
-        def __init__(self, *args: str, fd_limit: int | None = None) -> None:
-            super().__init__(*args, fd_limit=fd_limit)
+        def __init__(self, *args: str, fd_limit: int | None = None,
+                     vm_limit: int | None = None) -> None:
+            super().__init__(*args, fd_limit=fd_limit, vm_limit=vm_limit)
             started.append(self)
 
     yield Tracked
@@ -166,42 +170,28 @@ def test_out_of_descriptors_refuses_connections_and_keeps_serving(serve: type[Se
     assert "Traceback" not in err
 
 
+def vm_size_kib(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmSize:"):
+            return int(line.split()[1])
+    raise AssertionError("no VmSize")  # pragma: no cover - not Linux
+
+
 def test_out_of_memory_for_one_connection_closes_it_and_keeps_serving(
-        monkeypatch: pytest.MonkeyPatch) -> None:
-    calls = {"n": 0}
-    real = server_module._received
-
-    def once_out_of_memory(*args: object) -> object:
-        calls["n"] += 1
-        if calls["n"] == 1:
-            raise MemoryError
-        return real(*args)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(server_module, "_received", once_out_of_memory)
-    log = _Lines()
-    with ReplayServer(timed_transcript(), log=log) as server:
-        with pytest.raises((sseproto.TransportError, sseproto.IncompleteStream)):
-            stream_once(server.url + "/v1")
-        events = stream_once(server.url + "/v1")
-    assert events == offline(OPENAI)
-    assert any("out of memory serving 127.0.0.1:" in line for line in log.lines)
-
-
-class _Lines:
-    """A text stream that keeps its lines."""
-
-    def __init__(self) -> None:
-        self.lines: list[str] = []
-        self._part = ""
-
-    def write(self, text: str) -> int:
-        self._part += text
-        *done, self._part = self._part.split("\n")
-        self.lines += done
-        return len(text)
-
-    def flush(self) -> None:
-        pass
+        serve: type[Serve]) -> None:
+    probe = serve(str(PG), "--quiet")
+    limit = vm_size_kib(probe.process.pid) + 20_000  # 20 MB of address space to spare
+    probe.stop()
+    server = serve(str(PG), vm_limit=limit)
+    body = b"x" * 15_000_000  # under the 16 MiB body limit; holding it takes over 30 MB
+    answer = raw_exchange(server.url, b"POST /v1/chat/completions HTTP/1.1\r\nHost: t\r\n"
+                          b"Connection: close\r\nContent-Length: %d\r\n\r\n" % len(body) + body)
+    assert answer == b""  # that connection was closed
+    for _ in range(3):
+        assert raw_exchange(server.url, GET_CLOSE).startswith(b"HTTP/1.1 200 OK")
+    code, err = server.stop()
+    assert code == 130 and "Traceback" not in err
+    assert "sseproto: out of memory serving 127.0.0.1:" in err.splitlines()[0]
 
 
 # --- max connections, statuses -------------------------------------------------------------------
