@@ -164,6 +164,30 @@ def pct(values: list[float], q: float) -> float:
     return values[min(len(values) - 1, int(q * len(values)))] if values else float("nan")
 
 
+def load_from_clients(host: str, port: int, count: int,
+                      args: argparse.Namespace) -> tuple[list[bytes], list[tuple[object, ...]]]:
+    """Run ``count`` clients over ``args.procs`` processes; their first bodies and rows."""
+    pipes, procs = [], []
+    share = [count // args.procs + (1 if i < count % args.procs else 0) for i in range(args.procs)]
+    for part in share:
+        reader, writer = mp.Pipe(duplex=False)
+        process = mp.Process(target=worker, args=(host, port, part, args.rate / args.procs,
+                                                  writer))
+        process.start()
+        writer.close()
+        pipes.append(reader)
+        procs.append(process)
+    results: list[tuple[object, ...]] = []
+    firsts = []
+    for reader in pipes:
+        first, rows = reader.recv()
+        firsts.append(first)
+        results += rows
+    for process in procs:
+        process.join()
+    return firsts, results
+
+
 def run_level(count: int, args: argparse.Namespace, expected: list[sseproto.ChatEvent],
               recorded_ttfb: float) -> dict[str, object]:
     server = subprocess.Popen([sys.executable, "-m", "sseproto", "serve", str(args.transcript),
@@ -174,23 +198,7 @@ def run_level(count: int, args: argparse.Namespace, expected: list[sseproto.Chat
     host, port = url.rsplit("/", 1)[1].rsplit(":", 1)
     cpu_before, _ = proc_stats(server.pid)
     started = time.time()
-    pipes, procs = [], []
-    share = [count // args.procs + (1 if i < count % args.procs else 0) for i in range(args.procs)]
-    for part in share:
-        reader, writer = mp.Pipe(duplex=False)
-        process = mp.Process(target=worker,
-                             args=(host, int(port), part, args.rate / args.procs, writer))
-        process.start()
-        writer.close()
-        pipes.append(reader)
-        procs.append(process)
-    results, firsts = [], []
-    for reader in pipes:
-        first, rows = reader.recv()
-        firsts.append(first)
-        results += rows
-    for process in procs:
-        process.join()
+    firsts, results = load_from_clients(host, int(port), count, args)
     elapsed = time.time() - started
     cpu_after, peak = proc_stats(server.pid)
     server.terminate()
@@ -208,6 +216,21 @@ def run_level(count: int, args: argparse.Namespace, expected: list[sseproto.Chat
             "ttfb_recorded_s": round(recorded_ttfb, 3),
             "ttfb_p50_s": round(pct(ttfb, 0.5), 3), "ttfb_p99_s": round(pct(ttfb, 0.99), 3),
             "head_p50_s": round(pct(head, 0.5), 3), "head_p99_s": round(pct(head, 0.99), 3)}
+
+
+def print_table(rows: list[dict[str, object]]) -> None:
+    print()
+    print("| streams | complete | peak concurrent | server peak RSS | server CPU (s / share"
+          " of a core) | TTFB p50 / p99 (recorded) | response head p50 / p99 |")
+    print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for r in rows:
+        print(f"| {r['streams']} | {r['complete']} | {r['peak_concurrent']} |"
+              f" {r['server_peak_rss_mib']} MiB | {r['server_cpu_s']} / {r['server_cpu_share']}"
+              f" | {r['ttfb_p50_s']} / {r['ttfb_p99_s']} s ({r['ttfb_recorded_s']} s)"
+              f" | {r['head_p50_s']} / {r['head_p99_s']} s |")
+    print("mean ms per stream of server CPU: "
+          + ", ".join(f"{r['streams']}: {1000 * float(r['server_cpu_s']) / int(r['streams']):.2f}"
+                      for r in rows))
 
 
 def main() -> None:
@@ -241,19 +264,7 @@ def main() -> None:
         print(json.dumps(row))
     if args.json:
         args.json.write_text(json.dumps(rows, indent=2))
-    print()
-    print("| streams | complete | peak concurrent | server peak RSS | server CPU (s / share"
-          " of a core) | TTFB p50 / p99 (recorded) | response head p50 / p99 |")
-    print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
-    for r in rows:
-        print(f"| {r['streams']} | {r['complete']} | {r['peak_concurrent']} |"
-              f" {r['server_peak_rss_mib']} MiB | {r['server_cpu_s']} / {r['server_cpu_share']}"
-              f" | {r['ttfb_p50_s']} / {r['ttfb_p99_s']} s ({r['ttfb_recorded_s']} s)"
-              f" | {r['head_p50_s']} / {r['head_p99_s']} s |")
-    print("mean ms per stream of server CPU: "
-          + ", ".join(f"{r['streams']}: {1000 * float(r['server_cpu_s']) / int(r['streams']):.2f}"
-                      for r in rows))
-
+    print_table(rows)
 
 if __name__ == "__main__":
     main()
