@@ -10,6 +10,7 @@ Nothing here does I/O.
 from __future__ import annotations
 
 import enum
+import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from http import HTTPStatus
@@ -19,7 +20,7 @@ import orjson
 
 from .transcript import Transcript, TranscriptError, load
 
-__all__ = ["Ending", "Fault", "Plan", "Route", "Source", "Step", "load_source", "parse_fault",
+__all__ = ["Ending", "Fault", "Plan", "Source", "Step", "Target", "load_source", "parse_fault",
            "plan_for"]
 
 _DROPPED_HEADERS = {"content-length", "transfer-encoding", "content-encoding", "connection",
@@ -39,11 +40,15 @@ class Fault:
     at: int | None = None  # for stall: after this many body bytes
 
     def __str__(self) -> str:
-        return self.kind if self.kind == "bytewise" else f"{self.kind}:{self.value:g}"
+        return self.kind if self.kind in _BARE_FAULTS else f"{self.kind}:{self.value:g}"
+
+
+_BARE_FAULTS = ("bytewise", "coalesce", "gzip")
 
 
 def parse_fault(text: str) -> Fault:
-    """Parse ``cut:N``, ``reset:N``, ``stall:S[@N]``, ``bytewise``, ``status:CODE``, ``delay:S``.
+    """Parse ``cut:N``, ``reset:N``, ``stall:S[@N]``, ``bytewise``, ``status:CODE``, ``delay:S``,
+    ``coalesce`` or ``gzip``.
 
     ``status:1xx`` (100, 102, 103...) sends that informational response
     before the real one; ``status:101`` is refused, since it would switch
@@ -54,8 +59,8 @@ def parse_fault(text: str) -> Fault:
         raise ValueError("bad fault 'status:101': 101 Switching Protocols would end HTTP on the"
                          " connection; an informational fault can be 100, 102, 103 or up to 199")
     try:
-        if kind == "bytewise" and not arg:
-            return Fault("bytewise")
+        if kind in _BARE_FAULTS and not arg:
+            return Fault(kind)
         if kind in ("cut", "reset") and int(arg) >= 0:
             return Fault(kind, int(arg))
         if kind == "status" and 100 <= int(arg) <= 599:
@@ -69,7 +74,7 @@ def parse_fault(text: str) -> Fault:
     except ValueError:
         pass
     raise ValueError(f"bad fault {text!r}: expected cut:N, reset:N, stall:S[@N], bytewise,"
-                     " status:CODE or delay:S")
+                     " status:CODE, delay:S, coalesce or gzip")
 
 
 class Ending(enum.Enum):
@@ -101,6 +106,7 @@ class Plan:
     raw: tuple[Step, ...]  # for HTTP/1.0 peers: the body as it is
     ending: Ending
     fixed_body: bytes | None = None  # a Content-Length body sent at once (status faults)
+    coalesce: bool = False  # head, body and end in as few writes as the pauses allow
 
 
 #: A transcript served for every request, or transcripts by the request's ``model``.
@@ -108,7 +114,7 @@ Source = Transcript | Mapping[str, Transcript]
 
 
 @dataclass(frozen=True)
-class Route:
+class Target:
     """What one path (or every path) serves: one plan, or plans by model."""
 
     plan: Plan | None
@@ -126,13 +132,13 @@ class Route:
         return f"no transcript for model {model[:80]!r}; this route serves: {known}"
 
 
-def make_route(source: Source, faults: Iterable[Fault], speed: float) -> Route:
+def make_target(source: Source, faults: Iterable[Fault], speed: float) -> Target:
     faults = list(faults)
     if isinstance(source, Transcript):
-        return Route(plan_for(source, faults, speed), {})
+        return Target(plan_for(source, faults, speed), {})
     if not source:
         raise ValueError("a route needs at least one transcript")
-    return Route(None, {model: plan_for(t, faults, speed) for model, t in source.items()})
+    return Target(None, {model: plan_for(t, faults, speed) for model, t in source.items()})
 
 
 def load_source(path: str | Path) -> Source:
@@ -169,17 +175,30 @@ def plan_for(transcript: Transcript, faults: Iterable[Fault], speed: float) -> P
     final = [code for code in codes if code >= 200]
     delay = by_kind["delay"].value if "delay" in by_kind else 0.0
     if final:
-        return _status_plan(final[-1], informational, delay)
+        return _status_plan(final[-1], informational, delay, "coalesce" in by_kind)
     headers = tuple((k, v) for k, v in transcript.headers.items()
                     if k.lower() not in _DROPPED_HEADERS)
     pieces, ending = _limited(_pieces(transcript, by_kind, speed), by_kind)
     if transcript.status in (204, 304):  # no body allowed (RFC 9110 #status.204, #status.304)
         pieces, ending = [], Ending.COMPLETE
+    if "gzip" in by_kind:
+        pieces = _gzipped(pieces, ending)
+        headers += (("Content-Encoding", "gzip"),)
     coalesce = "bytewise" not in by_kind
     return Plan(status=transcript.status, reason=transcript.reason.encode("ascii", "replace"),
                 headers=headers, informational=informational, delay=delay,
                 chunked=_steps(pieces, _chunk, coalesce), raw=_steps(pieces, bytes, coalesce),
-                ending=ending)
+                ending=ending, coalesce="coalesce" in by_kind)
+
+
+def _gzipped(pieces: list[tuple[bytes, float]], ending: Ending) -> list[tuple[bytes, float]]:
+    """Each piece compressed and flushed as it goes, as compression middleware does."""
+    compressor = zlib.compressobj(wbits=31)  # 31: the gzip format (RFC 1952)
+    out = [(compressor.compress(data) + compressor.flush(zlib.Z_SYNC_FLUSH) if data else b"",
+            pause) for data, pause in pieces]
+    if ending is Ending.COMPLETE:
+        out.append((compressor.flush(), 0.0))
+    return out
 
 
 def error_body(code: int, message: str, kind: str) -> bytes:
@@ -187,14 +206,16 @@ def error_body(code: int, message: str, kind: str) -> bytes:
     return orjson.dumps({"error": {"message": message, "type": kind, "code": code}})
 
 
-def _status_plan(code: int, informational: tuple[int, ...], delay: float) -> Plan:
+def _status_plan(code: int, informational: tuple[int, ...], delay: float,
+                 coalesce: bool) -> Plan:
     body = error_body(code, f"injected status {code}", "injected_fault")
     headers = [("Content-Type", "application/json"), ("Content-Length", str(len(body)))]
     if code in (429, 503):  # RFC 9110 #field.retry-after
         headers.append(("Retry-After", RETRY_AFTER))
     return Plan(status=code, reason=reason_phrase(code), headers=tuple(headers),
                 informational=informational,
-                delay=delay, chunked=(), raw=(), ending=Ending.COMPLETE, fixed_body=body)
+                delay=delay, chunked=(), raw=(), ending=Ending.COMPLETE, fixed_body=body,
+                coalesce=coalesce)
 
 
 def reason_phrase(code: int) -> bytes:

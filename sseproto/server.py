@@ -60,14 +60,15 @@ from ._replay import (
     Step,
     error_body,
     load_source,
-    make_route,
+    make_target,
     parse_fault,
+    plan_for,
     reason_phrase,
 )
 from .transcript import Transcript, loads, redact_headers, redact_url
 
-__all__ = ["Fault", "Headers", "ReceivedRequest", "ReplayServer", "Source", "load_source",
-           "parse_fault", "parse_route", "raise_fd_limit", "sources_from_args"]
+__all__ = ["Fault", "Headers", "ReceivedRequest", "ReplayServer", "Route", "Router", "Source",
+           "load_source", "parse_fault", "parse_route", "raise_fd_limit", "sources_from_args"]
 
 #: How many received requests :attr:`ReplayServer.requests` keeps (the most recent).
 MAX_KEPT_REQUESTS = 10_000
@@ -158,6 +159,21 @@ def _received(head: h11.Request, body: bytes) -> ReceivedRequest:
                            body=body)
 
 
+@dataclass(frozen=True)
+class Route:
+    """What a router picks for one request: a transcript and its faults."""
+
+    transcript: Transcript
+    faults: tuple[Fault, ...] = ()
+
+
+#: Picks the route for a request (on the server's event loop: it must not block);
+#: ``None`` leaves the request to the server's routes and default transcript.
+Router = Callable[[ReceivedRequest], Route | None]
+#: How many plans of router-chosen transcripts the server keeps.
+MAX_CACHED_PLANS = 256
+
+
 # --- the log ---------------------------------------------------------------------------------
 
 
@@ -221,8 +237,8 @@ class _Connection(asyncio.Protocol):
     """One client connection: read requests with h11, write their planned responses."""
 
     __slots__ = ("_body", "_discarding", "_ending", "_eof", "_h11", "_head", "_idle", "_next",
-                 "_paused", "_plan", "_read_ahead", "_sent", "_started", "_steps", "_timer",
-                 "_waited", "peer", "refusing", "server", "transport")
+                 "_paused", "_pending", "_plan", "_read_ahead", "_sent", "_started", "_steps",
+                 "_timer", "_waited", "peer", "refusing", "server", "transport")
 
     def __init__(self, server: ReplayServer, peer: str, refusing: bool) -> None:
         self.server = server
@@ -245,6 +261,7 @@ class _Connection(asyncio.Protocol):
         self._read_ahead = 0
         self._eof = False  # the client will send nothing more
         self._discarding = False  # rejected: read and drop what comes until the close
+        self._pending: list[bytes] | None = None  # writes held back (the coalesce fault)
 
     # asyncio callbacks
 
@@ -335,17 +352,28 @@ class _Connection(asyncio.Protocol):
 
     def _write(self, data: bytes | None) -> None:
         if data and self.transport is not None:
-            self.transport.write(data)
+            if self._pending is not None:
+                self._pending.append(data)
+            else:
+                self.transport.write(data)
             self._sent += len(data)
+
+    def _flush(self) -> None:
+        """Write what the coalesce fault held back, as one write."""
+        if self._pending and self.transport is not None:
+            self.transport.write(b"".join(self._pending))
+            self._pending.clear()
 
     def _respond(self, plan: Plan) -> None:
         self._plan = plan
         self._sent = self._read_ahead = 0
         self._started = time.monotonic()
+        self._pending = [] if plan.coalesce else None
         for code in plan.informational:
             self._write(self._h11.send(h11.InformationalResponse(
                 status_code=code, headers=[], reason=reason_phrase(code))))
         if plan.delay > 0:
+            self._flush()
             self._timer = self.server._call_later(plan.delay, self._send_head)
         else:
             self._send_head()
@@ -375,6 +403,7 @@ class _Connection(asyncio.Protocol):
                 return  # resume_writing() comes back here
             step = steps[self._next]
             if step.pause > 0 and not self._waited:
+                self._flush()
                 self._waited = True
                 self._timer = self.server._call_later(step.pause, self._run)
                 return
@@ -384,13 +413,16 @@ class _Connection(asyncio.Protocol):
         self._end_body()
 
     def _end_body(self) -> None:
+        if self._ending is Ending.COMPLETE:
+            self._write(self._h11.send(h11.EndOfMessage()))
+        self._flush()
+        self._pending = None
         if self._ending is Ending.CUT:
             self._done("cut")
             self.close()
         elif self._ending is Ending.RESET:
             self._reset(time.monotonic() + RESET_DRAIN)
         else:
-            self._write(self._h11.send(h11.EndOfMessage()))
             self._done("complete")
             self._next_cycle()
 
@@ -480,21 +512,22 @@ class ReplayServer:
     :class:`~sseproto.transcript.Transcript`, or a mapping ``{model:
     transcript}`` chosen by the request body's ``"model"``.  ``routes``
     maps request paths (without the query) to the same kinds of value.
-    ``log`` receives one access-log line per request, and notices (refused
-    connections); ``None`` (the default) is silent.
+    ``router``, when given, is asked first for each request (see
+    :data:`Router`).  ``log`` receives one access-log line per request, and
+    notices (refused connections); ``None`` (the default) is silent.
     """
 
     def __init__(self, transcript: Source | None = None, *, host: str = "127.0.0.1",
                  port: int = 0, ssl_context: ssl.SSLContext | None = None, speed: float = 0.0,
                  faults: Iterable[Fault] = (), routes: Mapping[str, Source] | None = None,
                  max_connections: int | None = None, log: TextIO | None = None,
-                 backlog: int = 4096) -> None:
+                 router: Router | None = None, backlog: int = 4096) -> None:
         if speed < 0:
             raise ValueError(f"speed must be 0 (no waits) or positive, not {speed!r}")
         if max_connections is not None and max_connections < 1:
             raise ValueError(f"max_connections must be at least 1, not {max_connections!r}")
-        if transcript is None and not routes:
-            raise ValueError("nothing to serve: give a transcript or routes")
+        if transcript is None and not routes and router is None:
+            raise ValueError("nothing to serve: give a transcript, routes or a router")
         self.transcript = transcript
         self.ssl_context = ssl_context
         self.speed = speed
@@ -503,10 +536,12 @@ class ReplayServer:
         #: The requests received, oldest first (the latest :data:`MAX_KEPT_REQUESTS`).
         self.requests: list[ReceivedRequest] = []
         self._kept_body_bytes = 0
-        self._default = None if transcript is None else make_route(transcript, self.faults,
-                                                                   speed)
-        self._routes = {path: make_route(source, self.faults, speed)
+        self.router = router
+        self._default = None if transcript is None else make_target(transcript, self.faults,
+                                                                    speed)
+        self._routes = {path: make_target(source, self.faults, speed)
                         for path, source in (routes or {}).items()}
+        self._cached: dict[tuple[int, tuple[Fault, ...]], tuple[Transcript, Plan]] = {}
         self._busy = _plan_503()
         self._log = _Log(log)
         self._sock = socket.create_server((host, port), backlog=backlog)
@@ -755,19 +790,39 @@ class ReplayServer:
     def _plan_for(self, request: ReceivedRequest, refusing: bool) -> Plan:
         if refusing:
             return self._busy
+        if self.router is not None:
+            try:
+                route = self.router(request)
+            except Exception as exc:  # a bug in the caller's router: a 500, one log line
+                self._log.notice("router", f"the router raised {type(exc).__name__}: {exc}")
+                return _plan_error(500, f"the router raised {type(exc).__name__}", "server_error")
+            if route is not None:
+                return self._routed(route)
         path = request.path.split("?", 1)[0]
-        route = self._routes.get(path, self._default)
-        if route is None:
-            return _plan_404(f"no route for {path[:200]}; this server serves: "
-                             + ", ".join(sorted(self._routes)[:20]))
+        target = self._routes.get(path, self._default)
+        if target is None:
+            return _plan_error(404, f"nothing is served at {path[:200]}; this server serves: "
+                               + ", ".join(sorted(self._routes)[:20]), "not_found")
         body = request.json
-        plan = route.choose(body.get("model") if isinstance(body, dict) else None)
-        return plan if isinstance(plan, Plan) else _plan_404(plan)
+        plan = target.choose(body.get("model") if isinstance(body, dict) else None)
+        return plan if isinstance(plan, Plan) else _plan_error(404, plan, "not_found")
+
+    def _routed(self, route: Route) -> Plan:
+        """The plan of a router's choice, worked out once per transcript and faults."""
+        key = (id(route.transcript), tuple(route.faults))
+        cached = self._cached.get(key)
+        if cached is not None and cached[0] is route.transcript:
+            return cached[1]
+        plan = plan_for(route.transcript, route.faults, self.speed)
+        if len(self._cached) >= MAX_CACHED_PLANS:
+            self._cached.clear()
+        self._cached[key] = (route.transcript, plan)  # holding it keeps its id unique
+        return plan
 
 
-def _plan_404(message: str) -> Plan:
-    body = error_body(404, message, "not_found_error")
-    return Plan(status=404, reason=reason_phrase(404),
+def _plan_error(status: int, message: str, kind: str) -> Plan:
+    body = error_body(status, message, kind)
+    return Plan(status=status, reason=reason_phrase(status),
                 headers=(("Content-Type", "application/json"),
                          ("Content-Length", str(len(body)))),
                 informational=(), delay=0.0, chunked=(), raw=(), ending=Ending.COMPLETE,

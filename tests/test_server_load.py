@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 
 import sseproto
-from sseproto.server import ReplayServer, parse_fault, sources_from_args
+from sseproto.server import ReceivedRequest, ReplayServer, Route, parse_fault, sources_from_args
 from sseproto.transcript import Transcript, load
 from tests.helpers import ROOT
 from tests.servers import OPENAI, SEED
@@ -287,6 +287,24 @@ def test_routes_by_path_and_by_model() -> None:
         in str(unknown_model.value.body)
     assert unknown_path.value.status_code == 404
     assert "/v1/chat/completions, /v1/seed" in str(unknown_path.value.body)
+
+
+def test_a_router_goes_first_its_plans_are_cached_and_its_errors_are_500s() -> None:
+    chosen = Route(Transcript(chunks=[(0.0, SEED)]), (parse_fault("gzip"),))
+
+    def router(request: ReceivedRequest) -> Route | None:
+        if request.path == "/boom":
+            raise RuntimeError("a bug")
+        return chosen if request.path.startswith("/v1/chosen") else None
+
+    with ReplayServer(timed_transcript(), router=router) as server:
+        for _ in range(2):
+            answer = raw_exchange(server.url, GET_CLOSE.replace(b"/v1/chat", b"/v1/chosen"))
+            assert b"\r\ncontent-encoding: gzip\r\n" in answer.lower()
+        assert len(server._cached) == 1  # one plan for both requests
+        assert raw_exchange(server.url, GET_CLOSE.replace(b"/v1/chat/completions", b"/boom")) \
+            .startswith(b"HTTP/1.1 500 Internal Server Error")
+        assert stream_once(server.url + "/v1") == offline(OPENAI)  # no route: the default
 
 
 def test_a_directory_route_and_the_access_log_from_the_command_line(
