@@ -246,6 +246,15 @@ def test_expect_100_continue_gets_100_before_the_body_is_sent() -> None:
         assert server.requests[0].body == b"{}"
 
 
+def test_http_10_gets_the_body_unframed_and_head_gets_no_body() -> None:
+    with ReplayServer(timed_transcript(), faults=[parse_fault("bytewise")]) as server:
+        old = raw_exchange(server.url, b"GET / HTTP/1.0\r\n\r\n")
+        head = raw_exchange(server.url, b"HEAD / HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
+    assert old.startswith(b"HTTP/1.1 200 OK\r\n") and old.split(b"\r\n\r\n", 1)[1] == OPENAI
+    assert head.startswith(b"HTTP/1.1 200 OK\r\n") and head.endswith(b"\r\n\r\n")
+    assert b"transfer-encoding: chunked" in head.lower()
+
+
 def test_status_101_is_refused_clearly() -> None:
     with pytest.raises(ValueError, match="101 Switching Protocols"):
         parse_fault("status:101")
@@ -393,17 +402,36 @@ def test_locust_master_and_two_workers_against_serve(tmp_path: Path) -> None:
     assert "| 2 |" in done.stdout
 
 
+def locust_run(url: str, *extra: str) -> subprocess.CompletedProcess[str]:
+    """``examples/locustfile.py``, headless, 2 users, against ``url``; the summary on stderr."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.run(
+        [sys.executable, "-m", "locust", "-f", str(ROOT / "examples" / "locustfile.py"),
+         "--headless", "-u", "2", "-r", "2", "--host", url, "--only-summary", "--loglevel",
+         "WARNING", *extra], capture_output=True, text=True, timeout=60, cwd=ROOT, env=env)
+
+
+@LOCUST
+def test_locust_reports_inter_token_latency_and_stalls() -> None:
+    tools = load(TRANSCRIPTS / "openai-tools.jsonl")  # tool-call deltas over 1.2 s
+    with ReplayServer(tools, speed=4.0, faults=[parse_fault("stall:1.2@900")]) as server:
+        done = locust_run(server.url, "-t", "4s")
+    assert done.returncode == 0, done.stderr
+    summary: dict[str, list[str]] = {}  # the first table: name -> # reqs, # fails | avg ...
+    for line in done.stderr.splitlines():
+        if line.startswith("chat "):
+            summary.setdefault(line.split()[1], line.split()[2:])
+    assert set(summary) >= {"ttft", "stream", "itl", "stall"}, done.stderr
+    assert summary["stall"][0] == summary["stream"][0]  # one stall per stream
+    assert 1200 <= int(summary["stall"][6]) < 2000, summary["stall"]  # the median stall (ms)
+
+
 @LOCUST
 @pytest.mark.parametrize(("fault", "reason"), [("cut:500", "cut: "), ("status:429", "HTTP 429")])
 def test_locust_counts_cut_and_non_2xx_streams_as_failures(fault: str, reason: str) -> None:
     with ReplayServer(load(TRANSCRIPTS / "openai-tools.jsonl"),
                       faults=[parse_fault(fault)]) as server:
-        env = {**os.environ, "PYTHONPATH": str(ROOT)}
-        done = subprocess.run(
-            [sys.executable, "-m", "locust", "-f", str(ROOT / "examples" / "locustfile.py"),
-             "--headless", "-u", "2", "-r", "2", "-t", "2s", "--host", server.url,
-             "--only-summary", "--loglevel", "WARNING"],
-            capture_output=True, text=True, timeout=60, cwd=ROOT, env=env)
+        done = locust_run(server.url, "-t", "2s")
     assert done.returncode == 1, done.stderr  # Locust exits 1 when a request failed
     # Locust's own summary (its CSV files are rewritten once a second: a 2 s run may miss them)
     stream = re.search(r"^chat +stream +(\d+) +(\d+)\(100\.00%\)", done.stderr, re.MULTILINE)
