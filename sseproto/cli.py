@@ -100,7 +100,10 @@ def _build_parser() -> argparse.ArgumentParser:
     record.add_argument("--timeout", type=float, default=60.0, help="connect/read timeout (s)")
     serve = _command(commands, "serve", "serve a transcript over HTTP/1.1 for clients under test",
                      "  sseproto serve spec/transcripts/prediction-guard.jsonl --port 8000\n"
-                     "  sseproto serve capture.jsonl --fault cut:200 --fault bytewise")
+                     "  sseproto serve capture.jsonl --fault cut:200 --fault bytewise\n"
+                     "  sseproto serve models/ --speed 1 --max-connections 10000 --quiet\n"
+                     "  sseproto serve --route /v1/chat/completions=chat.jsonl"
+                     " --route /v1/completions=legacy.sse")
     serve.add_argument("file", nargs="*",
                        help="a transcript, raw body, raw HTTP response or HAR file; a directory"
                        " (or several files) serves by the request's model, MODEL.jsonl")
@@ -114,8 +117,8 @@ def _build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--speed", type=float, default=0.0,
                        help="replay the recorded timing X times as fast (default 0: no waits)")
     serve.add_argument("--fault", action="append", default=[], metavar="FAULT",
-                       help="cut:N, reset:N, stall:S[@N], bytewise, status:CODE, delay:S"
-                       " (repeatable)")
+                       help="cut:N, reset:N, stall:S[@N], bytewise, status:CODE (a 1xx goes"
+                       " before the answer), delay:S, coalesce, gzip (repeatable)")
     serve.add_argument("--max-connections", type=int, metavar="N",
                        help="stream to at most N connections at once; others get 503")
     serve.add_argument("--quiet", action="store_true", help="no access log on stderr")
