@@ -25,6 +25,8 @@ __all__ = ["Ending", "Fault", "Plan", "Source", "Step", "Target", "load_source",
 
 _DROPPED_HEADERS = {"content-length", "transfer-encoding", "content-encoding", "connection",
                     "keep-alive"}
+#: The largest single write: a client that stops reading holds at most about this much.
+WRITE_SIZE = 64 * 1024
 #: What 429 and 503 answers carry in ``Retry-After`` (seconds).
 RETRY_AFTER = "1"
 #: File names a directory source serves (anything else in it is skipped).
@@ -237,11 +239,18 @@ def _steps(pieces: list[tuple[bytes, float]], frame: Callable[[bytes], bytes],
     steps: list[Step] = []
     for data, pause in pieces:
         framed = frame(data) if data else b""
-        if coalesce and steps and pause == 0:
+        if coalesce and steps and pause == 0 and len(steps[-1].data) < WRITE_SIZE:
             steps[-1] = Step(steps[-1].pause, steps[-1].data + framed)
         else:
             steps.append(Step(pause, framed))
-    return tuple(steps)
+    return tuple(part for step in steps for part in _split(step))
+
+
+def _split(step: Step) -> Iterator[Step]:
+    """``step`` in writes of at most WRITE_SIZE bytes, so flow control acts between them."""
+    yield Step(step.pause, step.data[:WRITE_SIZE])
+    for start in range(WRITE_SIZE, len(step.data), WRITE_SIZE):
+        yield Step(0.0, step.data[start : start + WRITE_SIZE])
 
 
 def _limited(pieces: Iterator[tuple[bytes, float]],

@@ -82,6 +82,8 @@ MAX_REQUEST_HEAD = 64 * 1024
 MAX_READ_AHEAD = 256 * 1024
 #: Seconds a connection may take to send a request, or stay idle between two.
 IDLE_TIMEOUT = 30.0
+#: Seconds a client may leave the server's send buffer full before it is dropped.
+WRITE_TIMEOUT = 60.0
 #: Seconds a rejected connection stays open to drop what the client still sends.
 LINGER = 2.0
 #: Seconds a TLS handshake may take.
@@ -288,19 +290,32 @@ class _Connection(asyncio.Protocol):
 
     def eof_received(self) -> bool:
         self._eof = True
-        if self._plan is not None and not self._discarding:
-            return True  # the client half-closed: finish the response anyway
+        plain = self.transport is not None and self.transport.get_extra_info("sslcontext") is None
+        if self._plan is not None and not self._discarding and plain:
+            return True  # the client half-closed: finish the response anyway (not over TLS)
         with contextlib.suppress(h11.RemoteProtocolError):
             self._h11.receive_data(b"")
         return False
 
     def pause_writing(self) -> None:
         self._paused = True
+        if self._idle is None:  # no request is awaited while a response is written
+            self._idle = self.server._call_later(WRITE_TIMEOUT, self._stalled)
 
     def resume_writing(self) -> None:
         self._paused = False
+        if self._idle is not None and self._plan is not None:
+            self._idle.cancel()
+            self._idle = None
         if self._plan is not None and self._timer is None:
             self._run()
+
+    def _stalled(self) -> None:
+        """The client read nothing for WRITE_TIMEOUT seconds: drop it."""
+        self._idle = None
+        self._done("client-stalled")
+        if self.transport is not None:
+            self.transport.abort()
 
     def connection_lost(self, exc: BaseException | None) -> None:
         for timer in (self._timer, self._idle):
@@ -314,9 +329,10 @@ class _Connection(asyncio.Protocol):
     # reading
 
     def _arm_idle(self) -> None:
-        loop = self.server._loop
-        if loop is not None:
-            self._idle = loop.call_later(IDLE_TIMEOUT, self.close)
+        """Close the connection unless a whole request arrives within IDLE_TIMEOUT."""
+        if self._idle is not None:
+            self._idle.cancel()
+        self._idle = self.server._call_later(IDLE_TIMEOUT, self.close)
 
     def _read_events(self) -> None:
         while self._plan is None:
@@ -399,8 +415,8 @@ class _Connection(asyncio.Protocol):
         self._timer = None
         steps = self._steps
         while self._next < len(steps):
-            if self._paused:
-                return  # resume_writing() comes back here
+            if self._paused or self.transport is None or self.transport.is_closing():
+                return  # resume_writing() comes back here; connection_lost() ends it
             step = steps[self._next]
             if step.pause > 0 and not self._waited:
                 self._flush()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import importlib.util
+import io
 import os
 import re
 import signal
@@ -24,6 +25,7 @@ from pathlib import Path
 import pytest
 
 import sseproto
+from sseproto import server as server_module
 from sseproto.server import ReceivedRequest, ReplayServer, Route, parse_fault, sources_from_args
 from sseproto.transcript import Transcript, load
 from tests.helpers import ROOT
@@ -192,6 +194,35 @@ def test_out_of_memory_for_one_connection_closes_it_and_keeps_serving(
     code, err = server.stop()
     assert code == 130 and "Traceback" not in err
     assert "sseproto: out of memory serving 127.0.0.1:" in err.splitlines()[0]
+
+
+class Lines(io.StringIO):
+    """A log stream whose lines a test can read."""
+
+    def lines(self) -> list[str]:
+        return self.getvalue().splitlines()
+
+
+def test_a_client_that_stops_reading_is_dropped_after_the_write_timeout(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(server_module, "WRITE_TIMEOUT", 0.5)
+    big = Transcript(chunks=[(0.0, b"data: " + b"x" * 65536 + b"\n\n")] * 200)  # 13 MB
+    log = Lines()
+    with ReplayServer(big, log=log) as server:
+        host, port = server.url.rsplit("/", 1)[1].rsplit(":", 1)
+        with socket.socket() as sock:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+            sock.connect((host, int(port)))
+            sock.sendall(GET_CLOSE)  # and never read
+            deadline = time.monotonic() + 10
+            while not server.requests and time.monotonic() < deadline:
+                time.sleep(0.05)
+            while server.connections and time.monotonic() < deadline:
+                time.sleep(0.05)
+            assert server.connections == 0
+        assert raw_exchange(server.url, GET_CLOSE.replace(b"GET", b"HEAD")).startswith(
+            b"HTTP/1.1 200 OK")  # still serving
+    assert log.lines()[0].endswith(" client-stalled"), log.lines()
 
 
 # --- max connections, statuses -------------------------------------------------------------------
