@@ -21,6 +21,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -433,11 +434,13 @@ def test_locust_master_and_two_workers_against_serve(tmp_path: Path) -> None:
     assert "| 2 |" in done.stdout
 
 
-def locust_run(url: str, *extra: str) -> subprocess.CompletedProcess[str]:
-    """``examples/locustfile.py``, headless, 2 users, against ``url``; the summary on stderr."""
+def locust_run(url: str, *extra: str,
+               locustfile: Path = ROOT / "examples" / "locustfile.py",
+               ) -> subprocess.CompletedProcess[str]:
+    """``locustfile``, headless, 2 users, against ``url``; Locust's summary on stderr."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     return subprocess.run(
-        [sys.executable, "-m", "locust", "-f", str(ROOT / "examples" / "locustfile.py"),
+        [sys.executable, "-m", "locust", "-f", str(locustfile),
          "--headless", "-u", "2", "-r", "2", "--host", url, "--only-summary", "--loglevel",
          "WARNING", *extra], capture_output=True, text=True, timeout=60, cwd=ROOT, env=env)
 
@@ -455,6 +458,21 @@ def test_locust_reports_inter_token_latency_and_stalls() -> None:
     assert set(summary) >= {"ttft", "stream", "itl", "stall"}, done.stderr
     assert summary["stall"][0] == summary["stream"][0]  # one stall per stream
     assert 1200 <= int(summary["stall"][6]) < 2000, summary["stall"]  # the median stall (ms)
+
+
+@LOCUST
+def test_locust_streams_over_tls_with_its_own_ssl_context(tls_contexts: Any,
+                                                          tmp_path: Path) -> None:
+    ca = tmp_path / "ca.pem"
+    tls_contexts.ca.cert_pem.write_to_path(str(ca))
+    locustfile = tmp_path / "tls_locustfile.py"
+    locustfile.write_text("import ssl\nfrom sseproto.contrib.locust import ChatStreamUser\n\n\n"
+                          "class Chat(ChatStreamUser):\n"
+                          f"    ssl_context = ssl.create_default_context(cafile={str(ca)!r})\n")
+    with ReplayServer(load(PG), ssl_context=tls_contexts.server, speed=1.0) as server:
+        done = locust_run(server.url, "-t", "3s", locustfile=locustfile)
+    assert done.returncode == 0, done.stderr
+    assert re.search(r"^chat +ttft +[1-9]\d* +0\(0\.00%\)", done.stderr, re.MULTILINE), done.stderr
 
 
 @LOCUST

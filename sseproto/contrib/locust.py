@@ -28,6 +28,7 @@ stream waiting for bytes yields to the other users.
 from __future__ import annotations
 
 import itertools
+import ssl
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -78,6 +79,8 @@ class ChatStreamUser(User):
     api_key: ClassVar[str | None] = None
     #: Seconds: connect and read timeout of the client.
     timeout: ClassVar[float] = 60.0
+    #: For ``https://`` hosts: the TLS context (None: verified against the system's CAs).
+    ssl_context: ClassVar[ssl.SSLContext | None] = None
     #: Seconds between two content deltas that count as a stall.
     stall_threshold: ClassVar[float] = 1.0
 
@@ -86,7 +89,8 @@ class ChatStreamUser(User):
         if not self.host:
             raise ValueError(f"{type(self).__name__} needs a host: set `host` on the class or"
                              " pass --host to locust")
-        self.client = sseproto.Client(self.host, api_key=self.api_key, timeout=self.timeout)
+        self.client = sseproto.Client(self.host, api_key=self.api_key, timeout=self.timeout,
+                                      ssl_context=self.ssl_context)
 
     def on_stop(self) -> None:
         self.client.close()
