@@ -385,7 +385,8 @@ class _Connection(asyncio.Protocol):
         self._sent = self._read_ahead = 0
         self._started = time.monotonic()
         self._pending = [] if plan.coalesce else None
-        for code in plan.informational:
+        # "A server MUST NOT send a 1xx response to an HTTP/1.0 client." (RFC 9110 #status.1xx)
+        for code in plan.informational if self._h11.their_http_version == b"1.1" else ():
             self._write(self._h11.send(h11.InformationalResponse(
                 status_code=code, headers=[], reason=reason_phrase(code))))
         if plan.delay > 0:

@@ -260,9 +260,11 @@ def test_informational_status_goes_before_the_real_response() -> None:
     faults = [parse_fault("status:103"), parse_fault("status:100")]
     with ReplayServer(timed_transcript(), faults=faults) as server:
         answer = raw_exchange(server.url, GET_CLOSE)
+        old = raw_exchange(server.url, b"GET / HTTP/1.0\r\n\r\n")
         events = stream_once(server.url + "/v1")
     assert answer.startswith(b"HTTP/1.1 103 Early Hints\r\n\r\nHTTP/1.1 100 Continue\r\n\r\n"
                              b"HTTP/1.1 200 OK\r\n")
+    assert old.startswith(b"HTTP/1.1 200 OK\r\n")  # never a 1xx to an HTTP/1.0 client
     assert events == offline(OPENAI)
 
 
