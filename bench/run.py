@@ -1,64 +1,68 @@
-"""Side-by-side throughput benchmark: sseproto vs. peer SSE decoders, one process.
+"""Side-by-side decoder benchmark: sseproto and its peers against the shared baseline.
 
-Methodology
-* Workloads are seeded, hence identical on every run: an OpenAI-style
-  chat.completion.chunk stream of N events (default 100 000, --quick 10 000),
-  delta tokens ~60/25/15 % ASCII words / CJK / emoji, serialized with orjson
-  (raw UTF-8), then ``data: [DONE]``; in LF and CRLF form; cut *before timing*
-  into fixed 4096-byte reads or seeded random 1..64-byte reads.
-* Each contender does a client's whole job: decode SSE and ``orjson.loads``
-  every data that is not ``[DONE]``, handing each object to a C-level sink
-  (``deque(maxlen=0).append`` when timed, ``list.append`` for the gate).
-* Correctness gate first: the parsed objects (chat workloads: the joined
-  index-0 delta text) must equal the generator's; otherwise the contender is
-  reported WRONG (or ERROR if it raised) and not timed.
-* --rounds rounds (default 5); a round runs every contender once per workload,
-  the order rotating each round so drift is spread evenly.  gc.collect() runs
-  before every timed run and gc stays enabled, as in a real client; results
-  are discarded as produced, so nobody pays for a growing heap.  Best and
-  median of time.perf_counter; ratio = best(contender) / best(baseline).
-* Baseline: the hand-rolled "split on blank line + orjson.loads" loop, on a
-  bytearray searched only from the previous end (minus len(sep) - 1).
-* If ``sseproto.ChatStreamDecoder`` exists: (a) it vs. split+loads+extract on
-  the conforming stream, (b) it vs. a ``split(b"\\ndata: ")`` floor on the
-  "Prediction Guard form" (pretty-printed JSON, one ``data:`` prefix per event,
-  no blank lines), and t(PG) / t(conforming), (c) PG-form scaling at N/100,
-  N/10 and N events.
+Every contender does one client's whole job on the same bytes: decode the
+stream, ``orjson.loads`` each payload, and take ``choices[0].delta.content``
+(counting events and content characters).  The denominator is the tuned
+split+orjson loop of ``../shared/bench/baseline.py`` (relative to the
+repository root, imported by path).  See ``bench/README.md`` for the method.
+
+Workloads (seeded, identical on every run):
+
+- OpenAI-style ``chat.completion.chunk`` streams of N events (default
+  30,000), LF and CRLF, cut into 4096-byte reads or seeded random 1-64-byte
+  reads.  Contenders: the baseline, ``ChatStreamDecoder`` (``auto`` and
+  ``openai``), ``SSEDecoder`` + orjson, the decoders of openai 3.x and 2.x,
+  httpx-sse and sseclient-py (all with orjson).
+- Runs of blank lines and of comment lines (MB/s): the cost of a
+  decompression bomb of empty lines.
+- The Prediction Guard form of the same tokens against its conforming form.
+
+Rounds are interleaved (every contender on every workload once per round,
+the order rotating) and the tables give the **median** over rounds.
 """
 
 from __future__ import annotations
 
 import argparse
 import gc
+import importlib.util
 import json
 import platform
 import random
 import statistics
 import sys
-from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import partial
 from importlib import metadata
 from pathlib import Path
-from time import perf_counter
+from time import perf_counter, process_time
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(1, str(ROOT / "bench"))
 
-import orjson
+import orjson  # noqa: E402
 
-try:
-    import sseproto
-except Exception as exc:  # pragma: no cover - reported in the table
-    sseproto = None  # type: ignore[assignment]
-    SSEPROTO_ERR = f"import failed: {exc!r}"
-else:
-    SSEPROTO_ERR = "" if hasattr(sseproto, "SSEDecoder") else "no SSEDecoder yet"
+import sseproto  # noqa: E402
+from tests.helpers import split_fixed, split_random  # noqa: E402
 
-Sink = Callable[[Any], Any]
-Runner = Callable[[list[bytes], Sink], None]
+Result = tuple[int, int]  # (events, content characters)
+Runner = Callable[[list[bytes]], Result]
 loads = orjson.loads
+
+
+def load_baseline() -> Callable[[bytes], Callable[[Iterable[bytes]], Result]]:
+    """``make_baseline`` from ``../shared/bench/baseline.py``, imported by path."""
+    path = ROOT.parent / "shared" / "bench" / "baseline.py"
+    spec = importlib.util.spec_from_file_location("shared_baseline", path)
+    if spec is None or spec.loader is None:
+        raise SystemExit(f"cannot load the shared baseline at {path}")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.make_baseline  # type: ignore[no-any-return]
+
 
 # ----------------------------------------------------------------- workloads
 _W = """the of and to in is you that it he was for on are as with his they I at be this have from
@@ -99,21 +103,19 @@ def chunk_objs(rng: random.Random, tokens: list[str], pg: bool = False) -> list[
         "created": 1717785387,
         "model": "Hermes-2-Pro-Llama-3-8B" if pg else "gpt-4o-mini",
     }
-    if not pg:
-        base["system_fingerprint"] = "fp_" + "".join(rng.choice(ALNUM[-10:]) for _ in range(10))
-    Step = tuple[dict[str, str], str | None, str | None]
-    steps: list[Step] = [({"role": "assistant", "content": ""}, None, None)]
+    steps: list[tuple[dict[str, str], str | None, str | None]] = [
+        ({"role": "assistant", "content": ""}, None, None)]
     steps += [({"content": t}, None, None) for t in tokens]
     steps.append(({}, "".join(tokens), "stop"))
     objs = []
-    for d, g, f in steps:
-        ch: dict[str, Any] = {"index": 0, "delta": d}
+    for delta, generated, finish in steps:
+        choice: dict[str, Any] = {"index": 0, "delta": delta}
         if pg:
-            ch.update(generated_text=g, logprobs=round(-2 * rng.random(), 8))
+            choice.update(generated_text=generated, logprobs=round(-2 * rng.random(), 8))
         else:
-            ch["logprobs"] = None
-        ch["finish_reason"] = f
-        objs.append({**base, "choices": [ch]})
+            choice["logprobs"] = None
+        choice["finish_reason"] = finish
+        objs.append({**base, "choices": [choice]})
     return objs
 
 
@@ -135,61 +137,66 @@ def pg_stream(objs: list[dict[str, Any]]) -> bytes:
     return ("".join("data: " + pretty(o) + "\n" for o in objs) + "data: [DONE]\n").encode()
 
 
-def split_fixed(data: bytes, size: int) -> list[bytes]:
-    return [data[i : i + size] for i in range(0, len(data), size)]
-
-
-def split_random(data: bytes, seed: int) -> list[bytes]:
-    rng, out, i, n = random.Random(seed), [], 0, len(data)
-    while i < n:
-        j = i + rng.randint(1, 64)
-        out.append(data[i:j])
-        i = j
-    return out
+def expected(objs: list[dict[str, Any]]) -> Result:
+    texts = [o["choices"][0]["delta"].get("content") for o in objs]
+    return len(objs), sum(len(t) for t in texts if t)
 
 
 # --------------------------------------------------------------- contenders
-def run_baseline(chunks: list[bytes], sink: Sink, sep: bytes = b"\n\n") -> None:
-    buf, search, back = bytearray(), 0, len(sep) - 1
-    for chunk in chunks:
-        buf += chunk
-        i = buf.find(sep, search)
-        if i < 0:
-            search = max(0, len(buf) - back)
-            continue
-        start = 0
-        while i >= 0:
-            if buf.startswith(b"data: ", start):
-                payload = buf[start + 6 : i]
-                if payload != b"[DONE]":
-                    sink(loads(payload))
-            start = i + len(sep)
-            i = buf.find(sep, start)
-        del buf[:start]
-        search = max(0, len(buf) - back)
+def _count(objs: Iterable[Any]) -> Result:
+    """What every contender does with each parsed payload (the baseline's own work)."""
+    n = chars = 0
+    for obj in objs:
+        content = obj["choices"][0]["delta"].get("content")
+        n += 1
+        if content:
+            chars += len(content)
+    return n, chars
 
 
-def run_sseproto(chunks: list[bytes], sink: Sink) -> None:
-    dec = sseproto.SSEDecoder()
-    feed = dec.feed
+def run_chat(chunks: list[bytes], dialect: str = "auto") -> Result:
+    dec = sseproto.ChatStreamDecoder(dialect)
+    feed, Delta = dec.feed, sseproto.Delta
+    n = chars = 0
     for chunk in chunks:
         for ev in feed(chunk):
-            if ev.data != "[DONE]":
-                sink(loads(ev.data))
+            if type(ev) is Delta:
+                n += 1
+                if ev.content:
+                    chars += len(ev.content)
     for ev in dec.close():
-        if ev.data != "[DONE]":
-            sink(loads(ev.data))
+        if type(ev) is Delta:
+            n += 1
+            chars += len(ev.content or "")
+    return n, chars
 
 
-def run_openai(chunks: list[bytes], sink: Sink) -> None:
+def _sse_payloads(events: Iterable[Any]) -> Iterable[Any]:
+    for ev in events:
+        if ev.data == "[DONE]":
+            return
+        yield loads(ev.data)
+
+
+def run_sseproto_sse(chunks: list[bytes]) -> Result:
+    dec = sseproto.SSEDecoder()
+    feed = dec.feed
+    return _count(_sse_payloads(ev for chunk in chunks for ev in feed(chunk)))
+
+
+def run_openai3(chunks: list[bytes]) -> Result:
     from openai._streaming import SSEDecoder
 
-    for sse in SSEDecoder().iter_bytes(iter(chunks)):
-        if sse.data != "[DONE]":
-            sink(loads(sse.data))
+    return _count(_sse_payloads(SSEDecoder().iter_bytes(iter(chunks))))
 
 
-def run_httpx_sse(chunks: list[bytes], sink: Sink) -> None:
+def run_openai2(chunks: list[bytes]) -> Result:
+    from openai2_decoder import SSEDecoder
+
+    return _count(_sse_payloads(SSEDecoder().iter_bytes(iter(chunks))))
+
+
+def run_httpx_sse(chunks: list[bytes]) -> Result:
     # What EventSource.iter_sse does on a response: Response.iter_text()
     # (httpx's incremental TextDecoder; empty texts dropped by TextChunker),
     # then SSELineDecoder, line.rstrip("\n"), SSEDecoder.decode.
@@ -198,338 +205,233 @@ def run_httpx_sse(chunks: list[bytes], sink: Sink) -> None:
 
     text_dec, line_dec, dec = TextDecoder("utf-8"), SSELineDecoder(), SSEDecoder()
 
-    def lines() -> Iterable[str]:
+    def events() -> Iterable[Any]:
         for chunk in chunks:
             text = text_dec.decode(chunk)
             if text:
-                yield from line_dec.decode(text)
-        text = text_dec.flush()
-        if text:
-            yield from line_dec.decode(text)
-        yield from line_dec.flush()
+                for line in line_dec.decode(text):
+                    sse = dec.decode(line.rstrip("\n"))
+                    if sse is not None:
+                        yield sse
 
-    for line in lines():
-        sse = dec.decode(line.rstrip("\n"))
-        if sse is not None and sse.data != "[DONE]":
-            sink(loads(sse.data))
+    return _count(_sse_payloads(events()))
 
 
-def run_sseclient(chunks: list[bytes], sink: Sink) -> None:
+def run_sseclient(chunks: list[bytes]) -> Result:
     import sseclient
 
-    for ev in sseclient.SSEClient(iter(chunks)).events():
-        if ev.data != "[DONE]":
-            sink(loads(ev.data))
+    return _count(_sse_payloads(sseclient.SSEClient(iter(chunks)).events()))
 
 
-def _content(obj: dict[str, Any], sink: Sink) -> None:
-    for ch in obj.get("choices") or ():
-        if ch.get("index") == 0:
-            c = (ch.get("delta") or {}).get("content")
-            if c:
-                sink(c)
-
-
-def run_chat_baseline(chunks: list[bytes], sink: Sink) -> None:
-    run_baseline(chunks, partial(_content, sink=sink))
-
-
-def run_pg_floor(chunks: list[bytes], sink: Sink) -> None:
-    sep, buf, search, first = b"\ndata: ", bytearray(), 0, True
-    for chunk in chunks:
-        buf += chunk
-        i = buf.find(sep, search)
-        start = 0
-        while i >= 0:
-            if first:
-                start, first = 6, False  # strip the stream's leading "data: "
-            _content(loads(buf[start:i]), sink)
-            start = i + len(sep)
-            i = buf.find(sep, start)
-        if start:
-            del buf[:start]
-        search = max(0, len(buf) - len(sep) + 1)
-    if not buf.startswith(b"[DONE]"):
-        _content(loads(buf[6 if first else 0 :]), sink)
-
-
-def run_chat(chunks: list[bytes], sink: Sink) -> None:
-    mod: Any = sseproto  # ChatStreamDecoder may not exist yet
-    dec = mod.ChatStreamDecoder(dialect="auto")
-    Delta, StreamError = sseproto.Delta, sseproto.StreamError
-
-    def handle(evs: Iterable[Any]) -> None:
-        for ev in evs:
-            if isinstance(ev, Delta):
-                if ev.index == 0 and ev.content:
-                    sink(ev.content)
-            elif isinstance(ev, StreamError):
-                raise RuntimeError(f"StreamError: {ev!r}"[:200])
-
-    for chunk in chunks:
-        handle(dec.feed(chunk))
-    handle(dec.close())
+def peer(runner: Runner, module: str) -> Runner | str:
+    """``runner``, or why it cannot run (its library is missing)."""
+    try:
+        __import__(module)
+    except Exception as exc:
+        return f"not available ({type(exc).__name__}: {exc})"
+    return runner
 
 
 # ------------------------------------------------------------------ harness
-@dataclass
-class Result:
-    status: str = "ok"
-    times: list[float] = field(default_factory=list)
-
-
 @dataclass
 class Workload:
     name: str
     nbytes: int
     chunks: list[bytes]
-    nevents: int
-    expected: Any  # list of objects, or joined text for chat workloads
-    contenders: dict[str, Runner | str]  # the first is the baseline; a str: why it cannot run
-    results: dict[str, Result] = field(default_factory=dict)
+    expected: Result
+    contenders: dict[str, Runner | str]  # the first is the denominator
+    status: dict[str, str] = field(default_factory=dict)
+    times: dict[str, list[float]] = field(default_factory=dict)
 
-    @property
-    def baseline(self) -> str:
-        return next(iter(self.contenders))
+    def median(self, name: str) -> float | None:
+        times = self.times.get(name)
+        return statistics.median(times) if times else None
 
-
-def _short(v: Any) -> str:
-    s = repr(v)
-    return s if len(s) <= 70 else s[:67] + "..."
-
-
-def _first(got: Any, exp: Any) -> int:
-    """Index of the first difference between two sequences."""
-    pairs = enumerate(zip(got, exp, strict=False))
-    return next((i for i, (a, b) in pairs if a != b), min(len(got), len(exp)))
-
-
-def _diff(got: Any, exp: Any, path: str) -> str:
-    """Path to, and values at, the first difference between two JSON values."""
-    if isinstance(got, dict) and isinstance(exp, dict):
-        for k in list(exp) + [k for k in got if k not in exp]:
-            if got.get(k, KeyError) != exp.get(k, KeyError):
-                return _diff(got.get(k, "<missing>"), exp.get(k, "<missing>"), f"{path}[{k!r}]")
-    if isinstance(got, list) and isinstance(exp, list) and len(got) == len(exp):
-        i = _first(got, exp)
-        return _diff(got[i], exp[i], f"{path}[{i}]")
-    return f"{path}: got {_short(got)}, expected {_short(exp)}"
+    def ratio(self, name: str) -> float | None:
+        mine, base = self.median(name), self.median(next(iter(self.contenders)))
+        return mine / base if mine is not None and base else None
 
 
 def gate(wl: Workload, fn: Runner) -> str:
-    out: list[Any] = []
+    """Run once untimed: a contender whose result differs is not timed."""
     try:
-        fn(wl.chunks, out.append)
+        got = fn(wl.chunks)
     except Exception as exc:
-        return f"ERROR ({type(exc).__name__}: {str(exc)[:120]})"
-    if isinstance(wl.expected, str):
-        got = "".join(out)
-        if got == wl.expected:
-            return "ok"
-        i = _first(got, wl.expected)
-        return (
-            f"WRONG ({len(out)} deltas, {len(got)} chars, first difference at char {i}: "
-            f"got {_short(got[i : i + 20])}, expected {_short(wl.expected[i : i + 20])})"
-        )
-    if out == wl.expected:
-        return "ok"
-    i = _first(out, wl.expected)
-    got = out[i] if i < len(out) else "<end>"
-    exp = wl.expected[i] if i < len(wl.expected) else "<end>"
-    return f"WRONG ({len(out)} events, first difference at {_diff(got, exp, f'event {i}')})"
+        return f"ERROR ({type(exc).__name__}: {str(exc)[:100]})"
+    if got != wl.expected:
+        return f"WRONG (events, characters = {got}, expected {wl.expected})"
+    return "ok"
 
 
-def time_once(fn: Runner, chunks: list[bytes]) -> float:
-    sink: Sink = deque[Any](maxlen=0).append
+#: The clock: this process's CPU time by default, which a machine shared with other
+#: busy processes disturbs far less than wall time (``--timer wall`` for that).
+TIMER = {"cpu": process_time, "wall": perf_counter}
+
+
+def time_once(fn: Runner, chunks: list[bytes], clock: Callable[[], float] = process_time) -> float:
     gc.collect()
-    t0 = perf_counter()
-    fn(chunks, sink)
-    return perf_counter() - t0
+    t0 = clock()
+    fn(chunks)
+    return clock() - t0
 
 
-def run_workloads(wls: list[Workload], rounds: int) -> None:
+def run_rounds(wls: list[Workload], rounds: int, clock: Callable[[], float]) -> None:
     for wl in wls:
         for name, fn in wl.contenders.items():
-            wl.results[name] = Result(fn if isinstance(fn, str) else gate(wl, fn))
+            wl.status[name] = fn if isinstance(fn, str) else gate(wl, fn)
     for r in range(rounds):
         for wl in wls:
-            names = [n for n, res in wl.results.items() if res.status == "ok"]
+            names = [n for n, status in wl.status.items() if status == "ok"]
             k = r % len(names) if names else 0
             for name in names[k:] + names[:k]:
-                wl.results[name].times.append(time_once(wl.contenders[name], wl.chunks))  # type: ignore[arg-type]
+                fn = wl.contenders[name]
+                assert not isinstance(fn, str)
+                wl.times.setdefault(name, []).append(time_once(fn, wl.chunks, clock))
         print(f"  round {r + 1}/{rounds} done", file=sys.stderr, flush=True)
 
 
-def summarize(wl: Workload) -> list[dict[str, Any]]:
-    base = wl.results.get(wl.baseline)
-    tb = min(base.times) if base and base.times else None
-    rows = []
-    for name, res in wl.results.items():
-        row: dict[str, Any] = {"contender": name, "status": res.status}
-        if res.times:
-            best = min(res.times)
-            row.update(
-                best_s=best,
-                median_s=statistics.median(res.times),
-                times_s=res.times,
-                mb_per_s=wl.nbytes / best / 1e6,
-                events_per_s=wl.nevents / best,
-                ratio=best / tb if tb else None,
-            )
-        rows.append(row)
-    return rows
+# ------------------------------------------------------------------- report
+def print_table(wls: list[Workload], title: str) -> None:
+    """One row per workload, one column per contender: median / median of the first column."""
+    names = list(wls[0].contenders)
+    print(f"\n## {title} (median of rounds, as a ratio to {names[0]}; lower is better)\n")
+    print("| workload | " + " | ".join(names) + " |")
+    print("| --- |" + " --- |" * len(names))
+    for wl in wls:
+        cells = []
+        for name in names:
+            ratio = wl.ratio(name)
+            cells.append(f"{ratio:.2f}x" if ratio is not None else wl.status[name].split(" (")[0])
+        print(f"| {wl.name} | " + " | ".join(cells) + " |")
+    for wl in wls:
+        for name in names:
+            if wl.status[name] != "ok":
+                print(f"  {wl.name} / {name}: {wl.status[name]}")
 
 
-def print_table(wl: Workload, rows: list[dict[str, Any]]) -> None:
-    print(
-        f"\n## {wl.name}: {wl.nevents} events, {wl.nbytes / 1e6:.2f} MB, {len(wl.chunks)} reads"
-        f" (ratio = contender / {wl.baseline})"
-    )
-    print(f"{'contender':<16}{'best s':>9}{'median s':>10}{'MB/s':>9}{'events/s':>12}{'ratio':>8}")
-    for row in rows:
-        if "best_s" not in row:
-            print(f"{row['contender']:<16}{row['status']}")
-            continue
-        ratio = f"{row['ratio']:.2f}x" if row["ratio"] else "-"
-        print(
-            f"{row['contender']:<16}{row['best_s']:>9.4f}{row['median_s']:>10.4f}{row['mb_per_s']:>9.1f}"
-            f"{row['events_per_s']:>12,.0f}{ratio:>8}"
-        )
+def print_rates(wls: list[Workload], title: str) -> None:
+    print(f"\n## {title} (MB/s, median of rounds)\n")
+    for wl in wls:
+        cells = []
+        for name in wl.contenders:
+            median = wl.median(name)
+            rate = f"{wl.nbytes / median / 1e6:.0f} MB/s" if median else wl.status[name]
+            cells.append(f"{name} {rate}")
+        print(f"  {wl.name:<28} " + ", ".join(cells))
+
+
+def print_pg(pairs: list[tuple[Workload, Workload]]) -> dict[str, float]:
+    print("\n## Prediction Guard form vs its conforming form (ChatStreamDecoder auto, medians)\n")
+    out = {}
+    for conforming, pg in pairs:
+        a, b = conforming.median("ChatStreamDecoder"), pg.median("ChatStreamDecoder")
+        if a and b:
+            out[pg.name] = b / a
+            print(f"  {pg.name:<28} t(PG) / t(conforming) = {b / a:.2f}x")
+    return out
 
 
 def versions() -> dict[str, str]:
-    v = {"python": sys.version.split()[0] + f" ({platform.python_implementation()})"}
-    for dist in ("orjson", "sseproto", "openai", "httpx", "httpx-sse", "sseclient-py"):
+    found = {"python": f"{sys.version.split()[0]} ({platform.python_implementation()})"}
+    for dist in ("sseproto", "orjson", "openai", "httpx", "httpx-sse", "sseclient-py"):
         try:
-            v[dist] = metadata.version(dist)
+            found[dist] = metadata.version(dist)
         except metadata.PackageNotFoundError:
-            src = dist == "sseproto" and sseproto is not None
-            v[dist] = getattr(sseproto, "__version__", "?") + " (source tree)" if src else "missing"
-    return v
+            found[dist] = "missing"
+    found["openai 2.x decoder"] = "2.54.0 (vendored: bench/openai2_decoder.py)"
+    return found
 
 
-def peer(runner: Runner, module: str) -> Runner | str:
-    try:
-        __import__(module)
-    except Exception as exc:
-        return f"not available ({exc.__class__.__name__})"
-    return runner
+def as_json(wls: list[Workload]) -> list[dict[str, Any]]:
+    return [{"name": wl.name, "bytes": wl.nbytes, "reads": len(wl.chunks), "status": wl.status,
+             "times_s": wl.times, "ratios": {n: wl.ratio(n) for n in wl.contenders}}
+            for wl in wls]
+
+
+# --------------------------------------------------------------------- main
+def chat_workloads(lf: bytes, objs: list[dict[str, Any]], seed: int) -> list[Workload]:
+    contenders: dict[str, Runner | str] = {
+        "ChatStreamDecoder auto": run_chat,
+        "ChatStreamDecoder openai": partial(run_chat, dialect="openai"),
+        "SSEDecoder + orjson": run_sseproto_sse,
+        "openai 3.x": peer(run_openai3, "openai._streaming"),
+        "openai 2.x": run_openai2,
+        "httpx-sse": peer(run_httpx_sse, "httpx_sse"),
+        "sseclient-py": peer(run_sseclient, "sseclient"),
+    }
+    make_baseline = load_baseline()
+    wls = []
+    for form, data in (("LF", lf), ("CRLF", lf.replace(b"\n", b"\r\n"))):
+        baseline = make_baseline(b"\r\n\r\n" if form == "CRLF" else b"\n\n")
+        runners: dict[str, Runner | str] = {"baseline": lambda chunks, b=baseline: b(iter(chunks))}
+        runners.update(contenders)
+        for reads, chunks in (("4096-byte reads", split_fixed(data, 4096)),
+                              ("random 1-64-byte reads", split_random(data, seed, 1, 64))):
+            wls.append(Workload(f"{form}, {reads}", len(data), chunks, expected(objs), runners))
+    return wls
+
+
+def blank_workloads(size: int) -> list[Workload]:
+    event = b'data: {"choices":[{"index":0,"delta":{"content":"x"}}]}\n\n'
+    runners: dict[str, Runner | str] = {"ChatStreamDecoder": run_chat,
+                                        "SSEDecoder + orjson": run_sseproto_sse}
+    wls = []
+    for name, line in (("blank lines", b"\n"), ("CRLF blank lines", b"\r\n"),
+                       ("comment lines", b": keep-alive\n")):
+        data = event + line * (size // len(line)) + event + b"data: [DONE]\n\n"
+        wls.append(Workload(name, len(data), split_fixed(data, 65536), (2, 2), runners))
+    return wls
+
+
+def pg_workloads(tokens: list[str], rng: random.Random,
+                 seed: int) -> list[tuple[Workload, Workload]]:
+    conforming_objs, pg_objs = chunk_objs(rng, tokens), chunk_objs(rng, tokens, pg=True)
+    streams = (sse_stream(conforming_objs), pg_stream(pg_objs))
+    runners: dict[str, Runner | str] = {"ChatStreamDecoder": run_chat}
+    pairs = []
+    for reads, split in (("4096-byte reads", partial(split_fixed, size=4096)),
+                         ("random 1-64-byte reads", partial(split_random, seed=seed, low=1,
+                                                            high=64))):
+        conforming, pg = (Workload(f"{form}, {reads}", len(data), split(data),
+                                   expected(conforming_objs), runners)
+                          for form, data in zip(("conforming", "PG form"), streams, strict=True))
+        pairs.append((conforming, pg))
+    return pairs
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--events", type=int, default=100_000)
-    ap.add_argument("--quick", action="store_true", help="10 000 events, 3 rounds")
-    ap.add_argument("--rounds", type=int, default=None, help="default 5 (3 with --quick)")
+    ap = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
+    ap.add_argument("--events", type=int, default=30_000)
+    ap.add_argument("--rounds", type=int, default=15)
+    ap.add_argument("--quick", action="store_true", help="3,000 events, 5 rounds")
+    ap.add_argument("--blank-mb", type=int, default=16, help="size of the blank-line runs")
     ap.add_argument("--seed", type=int, default=20240607)
-    ap.add_argument("--no-chat", action="store_true", help="skip ChatStreamDecoder workloads")
-    ap.add_argument("--json", metavar="FILE", help="also write results as JSON")
+    ap.add_argument("--timer", choices=list(TIMER), default="cpu",
+                    help="cpu: this process's CPU time (default); wall: elapsed time")
+    ap.add_argument("--json", metavar="FILE", help="also write every timing as JSON")
     args = ap.parse_args(argv)
-    n = 10_000 if args.quick else args.events
-    rounds = args.rounds or (3 if args.quick else 5)
-
-    vers = versions()
+    events, rounds = (3_000, 5) if args.quick else (args.events, args.rounds)
     print("# sseproto decoder benchmark")
-    print("  " + ", ".join(f"{k} {v}" for k, v in vers.items()))
-    print(f"  events={n} rounds={rounds} seed={args.seed} gc=enabled (collect before each run)")
-    if SSEPROTO_ERR:
-        print(f"  sseproto: {SSEPROTO_ERR} -> sseproto rows pending")
-
+    print("  " + ", ".join(f"{k} {v}" for k, v in versions().items()))
+    print(f"  {events} events, {rounds} interleaved rounds, {args.timer} time,"
+          " gc enabled (collected before each run)")
     rng = random.Random(args.seed)
-    tokens = gen_tokens(rng, n - 2)
+    tokens = gen_tokens(rng, events - 2)
     objs = chunk_objs(rng, tokens)
-    lf = sse_stream(objs)
-    streams = {"LF": lf, "CRLF": lf.replace(b"\n", b"\r\n")}
-    reads = {
-        "4096B": partial(split_fixed, size=4096),
-        "rand1-64B": partial(split_random, seed=args.seed),
-    }
-
-    wls: list[Workload] = []
-    for form, data in streams.items():
-        for rname, split in reads.items():
-            sep = b"\r\n\r\n" if form == "CRLF" else b"\n\n"
-            wls.append(Workload(f"{form} {rname}", len(data), split(data), len(objs), objs, {
-                "baseline": partial(run_baseline, sep=sep),
-                "sseproto": SSEPROTO_ERR or run_sseproto,
-                "openai": peer(run_openai, "openai._streaming"),
-                "httpx-sse": peer(run_httpx_sse, "httpx_sse"),
-                "sseclient-py": peer(run_sseclient, "sseclient"),
-            }))  # fmt: skip
-
-    has_chat = not args.no_chat and sseproto is not None and hasattr(sseproto, "ChatStreamDecoder")
-    text = "".join(tokens)
-    pg = pg_stream(chunk_objs(rng, tokens, pg=True)) if has_chat else b""
-    if has_chat:
-        chat: dict[str, Runner | str] = {
-            "chat-baseline": run_chat_baseline,
-            "ChatStreamDec": run_chat,
-        }
-        floor: dict[str, Runner | str] = {"pg-floor": run_pg_floor, "ChatStreamDec": run_chat}
-        for rname, split in reads.items():
-            name = f"chat conforming LF {rname}"
-            wls.append(Workload(name, len(lf), split(lf), len(objs), text, chat))
-            wls.append(
-                Workload(f"chat PG-form {rname}", len(pg), split(pg), len(objs), text, floor)
-            )
-    elif not args.no_chat:
-        print("  ChatStreamDecoder not in sseproto yet -> chat workloads skipped")
-
+    chat = chat_workloads(sse_stream(objs), objs, args.seed)
+    blank = blank_workloads(args.blank_mb << 20)
+    pg = pg_workloads(tokens, rng, args.seed)
     sys.stdout.flush()
-    run_workloads(wls, rounds)
-    report: dict[str, Any] = {"versions": vers, "events": n, "rounds": rounds, "seed": args.seed}
-    report["workloads"] = []
-    for wl in wls:
-        rows = summarize(wl)
-        print_table(wl, rows)
-        info = {"name": wl.name, "bytes": wl.nbytes, "events": wl.nevents, "reads": len(wl.chunks)}
-        report["workloads"].append({**info, "baseline": wl.baseline, "rows": rows})
-
-    if has_chat:
-        print("\n## PG form vs conforming stream (ChatStreamDecoder best times)")
-        report["pg_vs_conforming"] = {}
-        by_name = {w.name: w.results["ChatStreamDec"].times for w in wls if "chat" in w.name}
-        for rname in reads:
-            conf, pgt = by_name[f"chat conforming LF {rname}"], by_name[f"chat PG-form {rname}"]
-            if conf and pgt:
-                ratio = min(pgt) / min(conf)
-                report["pg_vs_conforming"][rname] = ratio
-                print(f"  {rname:<10} t(PG) / t(conforming) = {ratio:.2f}x")
-            else:
-                print(f"  {rname:<10} n/a (a run was not timed)")
-        report["pg_scaling"] = scaling(rng, tokens, n, rounds)
+    run_rounds(chat + blank + [wl for pair in pg for wl in pair], rounds, TIMER[args.timer])
+    print_table(chat, "Chat streams")
+    print_rates(blank, "Runs of blank and comment lines")
+    pg_ratios = print_pg(pg)
     if args.json:
+        report = {"versions": versions(), "events": events, "rounds": rounds,
+                  "workloads": as_json(chat + blank + [wl for pair in pg for wl in pair]),
+                  "pg_vs_conforming": pg_ratios}
         Path(args.json).write_text(json.dumps(report, indent=2))
-        print(f"\nwrote {args.json}")
     return 0
-
-
-def scaling(rng: random.Random, tokens: list[str], n: int, rounds: int) -> dict[str, Any]:
-    print("\n## PG-form scaling (ChatStreamDecoder, 4096-byte reads, best of runs)")
-    out: dict[str, Any] = {}
-    prev: tuple[int, float] | None = None
-    for size in (max(n // 100, 10), max(n // 10, 10), n):
-        toks = tokens[: size - 2]
-        data = pg_stream(chunk_objs(rng, toks, pg=True))
-        wl = Workload(f"pg {size}", len(data), split_fixed(data, 4096), size, "".join(toks), {})
-        status = gate(wl, run_chat)
-        if status != "ok":
-            print(f"  {size:>8} events: {status}")
-            out[str(size)] = {"status": status}
-            continue
-        reps = max(rounds, min(50, rounds * n // size))
-        best = min(time_once(run_chat, wl.chunks) for _ in range(reps))
-        growth = ""
-        if prev:
-            growth = f"  t({size})/t({prev[0]}) = {best / prev[1]:.2f} (linear: {size // prev[0]})"
-        print(f"  {size:>8} events: {best:.4f} s, {best / size * 1e6:.2f} us/event{growth}")
-        out[str(size)] = {
-            "best_s": best,
-            "us_per_event": best / size * 1e6,
-            "ratio_to_prev": best / prev[1] if prev else None,
-        }
-        prev = (size, best)
-    return out
 
 
 if __name__ == "__main__":

@@ -2,13 +2,14 @@
 """Regression vectors for the bugs fuzz/run.py found, and a checker for them.
 
     python fuzz/regressions.py --write   # (re)write spec/vectors/fuzz/*.json
+    python fuzz/regressions.py --check   # are the files what --write would write?
     python fuzz/regressions.py           # check every spec/vectors/fuzz/*.json vector
 
 Each vector is ``{"name", "description", "input_hex", "target": "sse"|"chat",
 "kwargs"}`` (plus an optional ``"max_seconds"``).  The expected outcome is
 always the contract: only ``ProtocolError`` escapes, and feeding the input
-whole and one byte at a time gives the same outcome (events, ``done``,
-``repairs``, or the same error class and ``.offset``).
+whole and one byte at a time gives the same outcome (tests/support/outcome.py:
+the events delivered, the error class and ``.offset``, the final state).
 """
 
 from __future__ import annotations
@@ -24,7 +25,9 @@ HERE = Path(__file__).resolve().parent
 VECTORS = HERE.parent / "spec" / "vectors" / "fuzz"
 sys.path.insert(0, str(HERE))
 
-import run  # noqa: E402  (fuzz/run.py)
+import harness  # noqa: E402  (fuzz/harness.py)
+
+from tests.support.vectors import write_vectors  # noqa: E402
 
 #: Total JSON nesting of the deep vectors: orjson accepts up to 1024 levels, and
 #: the default recursion limit (1000) is below that.
@@ -147,6 +150,15 @@ def all_vectors() -> dict[str, list[dict[str, Any]]]:
                b'data: {"choices":[{"delta":{"tool_calls":[{"index":' + deep(DEPTH - 5)
                + b"}]}}]}\n\n"),
     ]
+    deep_type = (b'data:{"type":[{"":7},' + b'{"":' * 994 + b"{}" + b"}" * 994
+                 + b',""],"":{"":"","":""}}')
+    why = ("A non-string 'type' nested ~1000 deep: the dialect's TypeError message must not"
+           " build a full repr (RecursionError).")
+    files["deep-event-type-repr"] = [
+        vector("deep-event-type-repr-openai-responses", why, deep_type,
+               kwargs={"dialect": "openai-responses", "on_malformed": "skip"}),
+        vector("deep-event-type-repr-anthropic", why, deep_type, kwargs={"dialect": "anthropic"}),
+    ]
     files["deferred-frame-lost-at-close"] = [
         vector("last-frame-deferred-twice",
                "Two frames with a trailing space after the closing brace (so the fast path"
@@ -162,6 +174,34 @@ def all_vectors() -> dict[str, list[dict[str, Any]]]:
                " no missing_blank_line).",
                b'\ndata:{"}\ndata:{', kwargs={"on_malformed": "skip"}),
     ]
+    small = {"max_line_size": 16, "max_event_size": 16}
+    files["v2-deferred-frame-and-limits"] = [
+        vector("deferred-frame-hides-line-limit",
+               "Found by fuzzing the v2 core: a frame held back for the next read at the end"
+               " of a read that also cut a line over max_line_size; the limit error must come"
+               " whatever the split.",
+               b'\ndata:{\nobject": "error",\n', kwargs={**small, "on_malformed": "skip"}),
+        vector("deferred-frame-then-long-line-cr", "The same with CR line ends.",
+               b"\rdata:{\r 00000000000000ll\r]", kwargs=small),
+        vector("deferred-frame-then-long-line-done",
+               "The same, the long line followed by the end marker.",
+               b"\rdata:{\r 00000000000000ll\rdata:[DONE]",
+               kwargs={**small, "on_malformed": "skip"}),
+        vector("deferred-frame-then-long-line-64", "The same with limits of 64 bytes.",
+               b'\ndata:{\ndaed":171[{"index":0,"delta":{"content":" "},"logprobs":null,"fin',
+               kwargs={"max_line_size": 64, "max_event_size": 64, "on_malformed": "skip"}),
+        vector("deferred-frame-data-line-inside", "A data: line inside a held-back frame.",
+               b"\ndata:{\nhdata: [D: [DONE]\n]\n", kwargs=small),
+        vector("deferred-frame-repairs",
+               "Repairs counted for a held-back frame must not depend on the split.",
+               b'\ndata:{""}\ndata:{"choices":[{":{"contendata: {"choices":[{"delta:"b"}}]}'
+               b' t"":{"co', kwargs={"max_line_size": 64, "max_event_size": 64,
+                                   "on_malformed": "skip"}),
+        vector("sse-id-committed-only-by-a-dispatch",
+               "An id line alone in one read, then an event over max_event_size: the id is"
+               " not committed (no block was dispatched) whatever the split.",
+               b"id\ndata:t json\n\n", target="sse", kwargs={"max_event_size": 5}),
+    ]
     return files
 
 
@@ -170,31 +210,33 @@ def check_vector(vec: dict[str, Any]) -> str | None:
     data = bytes.fromhex(vec["input_hex"])
     target, kwargs = vec["target"], vec.get("kwargs", {})
     results = []
-    for mode, pieces in (("whole", [data]), ("bytewise", run.bytewise(data))):
+    for mode, pieces in (("whole", [data]), ("bytewise", harness.bytewise(data))):
         start = time.perf_counter()
         try:
-            results.append(run.outcome(target, pieces, kwargs))
+            results.append(harness.outcome(target, pieces, kwargs))
         except Exception as exc:
             return f"{mode}: {type(exc).__name__}: {str(exc)[:100]}"
         elapsed = time.perf_counter() - start
         if "max_seconds" in vec and elapsed > vec["max_seconds"]:
             return f"{mode}: took {elapsed:.2f} s (max {vec['max_seconds']} s)"
-    if not run.same(results[0], results[1]):
-        return (f"whole and bytewise differ:\n    whole:    {run.safe_repr(results[0], 300)}"
-                f"\n    bytewise: {run.safe_repr(results[1], 300)}")
+    if not harness.same(results[0], results[1]):
+        return (f"whole and bytewise differ:\n    whole:    {harness.safe_repr(results[0], 300)}"
+                f"\n    bytewise: {harness.safe_repr(results[1], 300)}")
     return None
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--write", action="store_true", help="rewrite spec/vectors/fuzz/*.json")
+    parser.add_argument("--check", action="store_true",
+                        help="exit 1 if spec/vectors/fuzz/*.json is not what --write writes")
     args = parser.parse_args()
+    if args.check:
+        return write_vectors(VECTORS, all_vectors(), ["--check"])
     if args.write:
         VECTORS.mkdir(parents=True, exist_ok=True)
-        for name, vectors in all_vectors().items():
-            (VECTORS / f"{name}.json").write_text(json.dumps(vectors, indent=1) + "\n", "utf-8")
-            print(f"wrote {VECTORS / name}.json ({len(vectors)} vectors)")
-    run.load_sseproto()
+        write_vectors(VECTORS, all_vectors(), [])
+    harness.load_sseproto()
     failed = 0
     for path in sorted(VECTORS.glob("*.json")):
         for vec in json.loads(path.read_text("utf-8")):

@@ -6,6 +6,7 @@ any I/O.  See ``DESIGN.md`` for the layers and the public contract.
 
 from __future__ import annotations
 
+from . import dialects as dialects
 from ._chat import ChatStreamDecoder
 from ._encode import encode, encode_comment
 from ._errors import (
@@ -26,10 +27,13 @@ from ._limits import Limits
 from ._sse import SSEDecoder
 from ._version import __version__
 from .client import AsyncClient, Client, UnexpectedContentType
+from .dialects import ChatResult, register_dialect
+from .framing import Repairs
 
 __all__ = [
     "AsyncClient",
     "ChatEvent",
+    "ChatResult",
     "ChatStreamDecoder",
     "Client",
     "ConnectError",
@@ -44,6 +48,7 @@ __all__ = [
     "LocalProtocolError",
     "ProtocolError",
     "RemoteProtocolError",
+    "Repairs",
     "SSEDecoder",
     "ServerSentEvent",
     "StreamError",
@@ -54,4 +59,5 @@ __all__ = [
     "__version__",
     "encode",
     "encode_comment",
+    "register_dialect",
 ]

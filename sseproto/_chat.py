@@ -1,65 +1,63 @@
 """ChatStreamDecoder: raw bytes of a streamed chat completion to chat events.
 
-Layers: :class:`~sseproto._lines.LineSplitter` (bytes, BOM, UTF-8, line
-ends, line limit) feeds :class:`~sseproto._recovery.FrameDecoder` (JSON
-frames out of conforming or broken SSE) or, for newline-delimited JSON,
-:class:`~sseproto._ndjson.NDJSONDecoder`, whose frames go to a dialect
-(:mod:`sseproto.dialects`) that emits :class:`Delta`, :class:`Final`,
-:class:`Done` and :class:`StreamError`.
+Layers: a framer (:mod:`sseproto.framing`: SSE recovery, NDJSON, or a
+binary framing) turns bytes into ``(event, value)`` frames; a dialect
+(:mod:`sseproto.dialects`) turns each frame into :class:`Delta`,
+:class:`Final`, :class:`Done` and :class:`StreamError` events.  Both
+*return* what they produce, and :class:`~sseproto._decoder.DecoderShell`
+gives the decoder its state, windowing and deferred errors.
 
-After ``[DONE]`` (or the dialect's own end) or a :class:`StreamError`, the
-rest of the stream is ignored.
+The stream ends at the first ``Done`` or ``StreamError``: the frames after
+it are never parsed, so the rest of the stream is ignored whatever it holds.
+
+``dialect="auto"`` decides once: the framing from the first bytes (``0x00``
+an event-stream, ``{`` newline-delimited JSON, anything else SSE), the
+dialect from the first payload.  From then on the stream runs exactly the
+path of an explicit dialect.
 """
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from collections.abc import Iterable
+from itertools import chain
+from typing import Any
 
-from ._errors import (
-    LimitExceeded,
-    LocalProtocolError,
-    ProtocolError,
-    RemoteProtocolError,
-    short_repr,
-    snippet,
-)
-from ._events import ChatEvent, Done
-from ._lines import DEFAULT_MAX_LINE_SIZE, WINDOW, LineSplitter, in_windows
-from ._ndjson import NDJSONDecoder
-from ._recovery import DONE, FrameDecoder, Repairs
-from ._sse import DEFAULT_MAX_EVENT_SIZE
+from ._decoder import DecoderShell
+from ._errors import RemoteProtocolError, short_repr, snippet
+from ._events import ChatEvent, Done, StreamError
+from ._limits import Limits, resolve_limits
+from ._lines import LineSplitter
 from .dialects import (
-    ALIASES,
-    DIALECTS,
-    NDJSON_DIALECTS,
     ChatResult,
     Dialect,
+    ShapeError,
+    candidates,
+    dialect_names,
     error_event,
     first_error,
+    lookup,
 )
+from .framing import (
+    DONE,
+    RUN,
+    Frame,
+    Framer,
+    LineFramer,
+    NDJSONFramer,
+    Repairs,
+    SSEFramer,
+    framing_names,
+    make_framer,
+    single_frames,
+)
+from .framing._base import check_on_malformed
 
 __all__ = ["ChatStreamDecoder", "PayloadDecoder"]
 
-_OPEN, _CLOSED, _ERROR = "open", "closed", "error"
+_BLANK = b" \t\n"
 
 
-class Framer(Protocol):
-    """What turns the line splitter's lines into frames: SSE recovery or NDJSON."""
-
-    stopped: bool
-    on_malformed: str
-
-    @property
-    def repairs(self) -> Repairs: ...
-
-    def count(self, key: str) -> None: ...
-
-    def feed(self, text: bytes, final: bool = False) -> None: ...
-
-    def close(self, tail: bytes) -> None: ...
-
-
-class ChatStreamDecoder:
+class ChatStreamDecoder(DecoderShell[ChatEvent]):
     """Sans-IO chat-stream decoder with the same ``feed()``/``close()`` shape as SSEDecoder.
 
     >>> chat = ChatStreamDecoder()
@@ -68,265 +66,262 @@ class ChatStreamDecoder:
     >>> chat.feed(b"data: [DONE]\\n\\n")[-1], chat.done
     (Done(), True)
 
-    ``dialect`` is ``"auto"`` or a name from :data:`sseproto.dialects.DIALECTS`.
-    With ``"auto"``, a stream whose first non-blank byte is ``{`` is read as
-    newline-delimited JSON (Ollama); any other is SSE, and the dialect is
-    chosen from its first JSON payload.  ``"ollama"`` always reads
-    newline-delimited JSON, every other dialect SSE.  ``max_line_size`` bounds one
-    line in bytes; ``max_event_size`` bounds one frame's payload in
-    bytes, however it was framed.  ``on_malformed="skip"`` skips frames
-    that are not JSON (or not of the dialect's shape) instead of raising;
-    they are counted in :attr:`repairs`.
+    ``dialect`` is ``"auto"`` or a registered dialect name (see
+    :func:`sseproto.register_dialect`).  ``limits`` (or the keywords
+    ``max_line_size`` and ``max_event_size``, which override it) bound one
+    line and one frame's payload, in bytes, however it was framed.
+    ``on_malformed="skip"`` skips frames that are not JSON (or not of the
+    dialect's shape) instead of raising; they are counted in :attr:`repairs`.
     """
 
     def __init__(
         self,
         dialect: str = "auto",
         *,
-        max_line_size: int = DEFAULT_MAX_LINE_SIZE,
-        max_event_size: int = DEFAULT_MAX_EVENT_SIZE,
+        limits: Limits | None = None,
+        max_line_size: int | None = None,
+        max_event_size: int | None = None,
         on_malformed: str = "raise",
     ) -> None:
-        name = ALIASES.get(dialect, dialect)
-        if name != "auto" and name not in DIALECTS:
-            known = ", ".join(["auto", *DIALECTS, *ALIASES])
-            raise ValueError(f"unknown dialect {dialect!r}; known: {known}")
-        if max_event_size < 1:
-            raise ValueError("max_event_size must be at least 1")
-        self._lines = LineSplitter(max_line_size)
-        self._frames: Framer
-        if name == "auto":
-            # The framing is chosen at the first non-blank byte (see _Sniffer).
-            self._frames = _Sniffer(self, max_event_size, on_malformed)
-        elif name in NDJSON_DIALECTS:
-            self._frames = NDJSONDecoder(self._lines, self._on_frame, max_event_size,
-                                         on_malformed)
-        else:
-            self._frames = FrameDecoder(self._lines, self._on_frame, max_event_size,
-                                        on_malformed)
-        self._out: list[ChatEvent] = []  # where _on_frame puts events during a call
-        self._dialect: Dialect | None = None if name == "auto" else DIALECTS[name]()
-        self._state = _OPEN
-        self._error: ProtocolError | None = None
+        super().__init__()
+        self._limits = resolve_limits(limits, max_line_size, max_event_size)
+        check_on_malformed(on_malformed)
+        self._on_malformed = on_malformed
+        self._dialect: Dialect | None = None
+        self._dialect_name: str | None = None
+        self._framer: Framer | None = None
+        self._framing = ""
+        self._sniff_lines: LineSplitter | None = None
+        self._splitter: LineSplitter | None = None  # the line framer's splitter, if any
+        self._sniff_ignored = 0  # non-empty blank lines before the first byte that counts
         self._frame_count = 0
+        self._first: Frame = ("", None)  # the frame that chose the dialect (auto)
+        self._sniffed = False  # auto has seen a byte
         #: ``True`` once the stream reached its protocol's normal end.
         self.done = False
+        if dialect == "auto":
+            self._sniff_lines = self._splitter = LineSplitter(self._limits.max_line_size)
+        else:
+            name, factory, cls = lookup(dialect)
+            self._use_framing(cls.framing, make_framer(cls.framing, self._limits, on_malformed))
+            self._dialect, self._dialect_name = factory(), name
+
+    def __repr__(self) -> str:
+        return (f"<ChatStreamDecoder dialect={self.dialect or 'auto'}"
+                f" state={self._state.value} done={self.done}>")
 
     @property
     def dialect(self) -> str | None:
         """The dialect in use (``None`` while ``auto`` has not seen a payload)."""
-        return self._dialect.name if self._dialect is not None else None
+        return self._dialect_name
 
     @property
     def repairs(self) -> Repairs:
         """What frame recovery repaired or skipped, by name (see :class:`Repairs`)."""
-        return self._frames.repairs
+        return self._framer.repairs if self._framer is not None else Repairs()
 
     @property
     def result(self) -> ChatResult:
         """Everything accumulated so far: text, tool calls, finish reason per choice, usage."""
         return self._dialect.result if self._dialect is not None else ChatResult()
 
-    def feed(self, data: bytes) -> list[ChatEvent]:
-        """Feed the next bytes; return the chat events they complete."""
-        if self._state is not _OPEN:
-            self._refuse()
-        if len(data) > WINDOW or type(data) is not bytes:
-            return in_windows(self.feed, bytes(data))
-        out = self._out = []
-        frames = self._frames
-        if frames.stopped:
-            return out
-        try:
-            text = self._lines.feed(data)
-            if text:
-                frames.feed(text)
-            if self._lines.error is not None and not frames.stopped:
-                raise self._lines.error
-        except LimitExceeded as exc:
-            if exc.limit_name != "max_line_size" or not self._ends_before_long_line():
-                self._fail(exc)
-                raise
-        except ProtocolError as exc:
-            self._fail(exc)
-            raise
-        return out
+    # --- the shell's two hooks ------------------------------------------------------
 
-    def _ends_before_long_line(self) -> bool:
-        """A line over the limit: no line after it will be read, so a frame held
-        back for the next block is read now.  Does it end the stream first?"""
-        frames = self._frames
-        try:
-            frames.feed(b"", final=True)
-        except ProtocolError as exc:
-            self._fail(exc)
-            raise
-        return frames.stopped
+    def _feed(self, data: bytes, out: list[ChatEvent]) -> None:
+        framer = self._framer
+        frames = framer.feed(data) if framer is not None else self._sniff(data)
+        if frames and self._run(frames, out):
+            self._end()
 
-    def close(self) -> list[ChatEvent]:
-        """End of stream: use a complete unterminated last frame; emit Finals if due."""
-        if self._state is not _OPEN:
-            self._refuse()
-        self._state = _CLOSED
-        out = self._out = []
-        try:
-            self._frames.close(self._lines.close())
-            if not self._frames.stopped and self._dialect is not None:
-                self._dialect.close(out)
-        except ProtocolError as exc:
-            self._fail(exc)
-            raise
-        return out
+    def _close(self, out: list[ChatEvent], ended: bool) -> None:
+        if ended:
+            return
+        framer = self._framer
+        frames = framer.close() if framer is not None else self._sniff_close()
+        if not self._run(frames, out) and self._dialect is not None:
+            out += self._dialect.close()
 
-    # --- internals ------------------------------------------------------------------
+    def _park_room(self) -> int:
+        splitter = self._splitter
+        return splitter.room if splitter is not None else 0
 
-    def _on_frame(self, event: str, value: Any) -> None:
-        out = self._out
-        self._frame_count += 1
+    # --- frames to events -----------------------------------------------------------
+
+    def _run(self, frames: Iterable[Frame], out: list[ChatEvent]) -> bool:
+        """Turn frames into events on ``out``; True when the stream ended."""
         dialect = self._dialect
-        if value is DONE:
-            if dialect is not None:
-                dialect.done(out)
-            else:
-                out.append(Done())
-            self.done = True
-            return
-        if event == "error":
-            if dialect is not None:
-                dialect.error(value, out)
-            else:
-                out.append(first_error(value) or error_event(value))
-            self._frames.stopped = True
-            return
-        if type(value) is not dict:
-            self._bad_payload(value, "a JSON object")
-            return
         if dialect is None:
-            if event == "ping" or not value:  # a keep-alive before the first chunk
-                self._frames.count("keep_alives")
-                return
-            dialect = self._detect(value, out)
+            frames = single_frames(frames)
+            dialect = self._choose_dialect(frames, out)
             if dialect is None:
-                return
-        try:
-            dialect.payload(event, value, out)
-        except (AttributeError, TypeError, ValueError, KeyError) as exc:
-            self._bad_payload(value, f"the {dialect.name} dialect's shape ({exc})")
-        if dialect.ended:
-            self._frames.stopped = True
-            self.done = dialect.completed
+                return bool(out) and type(out[-1]) in (Done, StreamError)
+            frames = chain([self._first], frames)
+            self._frame_count -= 1
+        payload = dialect.payload
+        for event, value in frames:
+            if type(value) is not dict or event == "error":
+                if event is RUN:
+                    if self._plain(dialect, value, out):
+                        return True
+                    continue
+                events = self._special(dialect, event, value)
+            else:
+                self._frame_count += 1
+                try:
+                    events = payload(event, value)
+                except ShapeError as exc:
+                    events = self._bad_shape(value, exc)
+            if events and self._deliver(events, out):
+                return True
+        return False
+
+    def _plain(self, dialect: Dialect, values: list[dict[str, Any]],
+               out: list[ChatEvent]) -> bool:
+        """A run of event-less payloads: the dialect's fast path, the general one where it stops."""
+        at, end = 0, len(values)
+        while at < end:
+            taken = dialect.plain_run(values, at, out)
+            self._frame_count += taken - at
+            if taken >= end:
+                return False
+            self._frame_count += 1
+            try:
+                events = dialect.payload("", values[taken])
+            except ShapeError as exc:
+                events = self._bad_shape(values[taken], exc)
+            if events and self._deliver(events, out):
+                return True
+            at = taken + 1
+        return False
+
+    def _deliver(self, events: list[ChatEvent], out: list[ChatEvent]) -> bool:
+        """Add ``events`` to ``out``; True when the last one ends the stream."""
+        out += events
+        last = type(events[-1])
+        if last is Done or last is StreamError:
+            self.done = last is Done
+            return True
+        return False
+
+    def _special(self, dialect: Dialect, event: str, value: Any) -> list[ChatEvent]:
+        self._frame_count += 1
+        if value is DONE:
+            return dialect.end_marker()
+        if event == "error":
+            return dialect.error(value)
+        return self._bad_payload(value, "a JSON object")
+
+    def _bad_shape(self, value: Any, exc: ShapeError) -> list[ChatEvent]:
+        if self._on_malformed == "skip":
+            self.count_repair("skipped_malformed")
+            return []
+        raise ShapeError(f"frame {self._frame_count} is not of the {self._dialect_name}"
+                         f" dialect's shape: {exc}: {snippet(short_repr(value))}",
+                         field=exc.field)
+
+    def _bad_payload(self, value: Any, expected: str) -> list[ChatEvent]:
+        if self._on_malformed == "skip":
+            self.count_repair("skipped_malformed")
+            return []
+        raise RemoteProtocolError(
+            f"frame {self._frame_count} is not {expected}: {snippet(short_repr(value))}")
+
+    def count_repair(self, key: str) -> None:
+        if self._framer is not None:
+            self._framer.count(key)
+
+    # --- auto -----------------------------------------------------------------------
+
+    def _choose_dialect(self, frames: Iterable[Frame], out: list[ChatEvent]) -> Dialect | None:
+        """Read frames until one names the dialect; None if they ran out or ended the stream.
+
+        The frame that chose it is left in ``self._first`` for the dialect.
+        """
+        for event, value in frames:
+            self._frame_count += 1
+            if value is DONE:
+                out.append(Done())
+                self.done = True
+                return None
+            if event == "error":
+                out.append(first_error(value) or error_event(value))
+                return None
+            if type(value) is not dict:
+                self._bad_payload(value, "a JSON object")
+            elif event == "ping" or not value:  # a keep-alive before the first chunk
+                self.count_repair("keep_alives")
+            else:
+                dialect = self._detect(value, out)
+                if dialect is not None:
+                    self._first = (event, value)
+                    return dialect
+                if out:
+                    return None
+        return None
 
     def _detect(self, value: dict[str, Any], out: list[ChatEvent]) -> Dialect | None:
-        for cls in DIALECTS.values():
+        found = candidates()
+        for name, factory, cls in found:
             if cls.detect(value):
-                self._dialect = cls()
+                self._dialect, self._dialect_name = factory(), name
                 return self._dialect
         error = first_error(value)
         if error is not None:
             out.append(error)
-            self._frames.stopped = True
             return None
-        self._bad_payload(value, f"a payload of a known dialect ({', '.join(DIALECTS)})"
+        names = ", ".join(name for name, _, _ in found)
+        self._bad_payload(value, f"a payload of a known dialect ({names})"
                           "; pass dialect=... to choose one")
         return None
 
-    def _bad_payload(self, value: Any, expected: str) -> None:
-        if self._frames.on_malformed == "skip":
-            self._frames.count("skipped_malformed")
-            return
-        raise RemoteProtocolError(
-            f"frame {self._frame_count} is not {expected}: {snippet(short_repr(value))}"
-        )
+    def _use_framing(self, framing: str, framer: Framer) -> None:
+        self._framing, self._framer = framing, framer
+        self._splitter = framer.splitter if isinstance(framer, LineFramer) else None
+        if self._dialect is None:
+            found = candidates(framing)
+            if framing != "sse" and len(found) == 1:
+                name, factory, _ = found[0]
+                self._dialect, self._dialect_name = factory(), name
 
-    def _fail(self, exc: ProtocolError) -> None:
-        self._state = _ERROR
-        self._error = exc
+    def _sniff(self, data: bytes) -> Iterable[Frame]:
+        """``auto`` before the first non-blank byte: pick the framing, then step aside."""
+        lines = self._sniff_lines
+        assert lines is not None
+        first, self._sniffed = not self._sniffed and bool(data), self._sniffed or bool(data)
+        if first and data[0] == 0 and "eventstream" in framing_names():
+            framer = make_framer("eventstream", self._limits, self._on_malformed)
+            self._use_framing("eventstream", framer)
+            return framer.feed(data)
+        text = lines.feed(data)
+        if not text.lstrip(_BLANK):
+            self._sniff_ignored += sum(1 for line in text.split(b"\n")[:-1] if line)
+            if lines.error is not None:
+                raise lines.error
+            return ()
+        return self._line_framer(text).lines(text)
 
-    def _refuse(self) -> None:
-        if self._state is _CLOSED:
-            raise LocalProtocolError("ChatStreamDecoder.feed() or close() called after close()")
-        raise LocalProtocolError(
-            f"ChatStreamDecoder cannot continue after an earlier error: {self._error}"
-        )
+    def _sniff_close(self) -> Iterable[Frame]:
+        lines = self._sniff_lines
+        assert lines is not None
+        tail = lines.close()
+        return self._line_framer(tail).end(tail)
 
-
-_WHITESPACE = b" \t\n"
-
-
-class _Sniffer:
-    """``dialect="auto"`` before the first non-blank byte: picks the framing, then steps aside.
-
-    A stream whose first non-blank byte is ``{`` is newline-delimited JSON
-    (Ollama); anything else is SSE.  The lines seen until then are blank
-    (or spaces and tabs only), which both framings ignore; SSE counts the
-    non-empty ones as ``ignored_lines``, so they are counted here for it.
-    Once chosen, the framer replaces this object in the decoder, so the
-    per-frame path is exactly that of an explicit dialect.
-    """
-
-    __slots__ = ("_chat", "_chosen", "_ignored", "max_event_size", "on_malformed")
-
-    def __init__(self, chat: ChatStreamDecoder, max_event_size: int, on_malformed: str) -> None:
-        if on_malformed not in ("raise", "skip"):
-            raise ValueError(f'on_malformed must be "raise" or "skip", not {on_malformed!r}')
-        self._chat = chat
-        self._chosen: Framer | None = None
-        self._ignored = 0
-        self.max_event_size = max_event_size
-        self.on_malformed = on_malformed
-
-    @property
-    def stopped(self) -> bool:
-        return self._chosen is not None and self._chosen.stopped
-
-    @stopped.setter
-    def stopped(self, value: bool) -> None:
-        if self._chosen is not None:
-            self._chosen.stopped = value
-
-    @property
-    def repairs(self) -> Repairs:
-        if self._chosen is not None:
-            return self._chosen.repairs
-        return Repairs()
-
-    def count(self, key: str) -> None:
-        if self._chosen is not None:
-            self._chosen.count(key)
-
-    def feed(self, text: bytes, final: bool = False) -> None:
-        framer = self._choose(text)
-        if framer is not None:
-            framer.feed(text, final)
-        else:  # blank lines only: count those with spaces or tabs
-            self._ignored += sum(1 for line in text.split(b"\n")[:-1] if line)
-
-    def close(self, tail: bytes) -> None:
-        # A stream of blank lines only is SSE, as it would have been before.
-        framer = self._choose(tail, default=True)
-        if framer is not None:
-            framer.close(tail)
-
-    def _choose(self, text: bytes, default: bool = False) -> Framer | None:
-        stripped = text.lstrip(_WHITESPACE)
-        if not stripped and not default:
-            return None
-        chat = self._chat
-        framer: Framer
-        if stripped[:1] == b"{":
-            framer = NDJSONDecoder(chat._lines, chat._on_frame, self.max_event_size,
-                                   self.on_malformed)
-            chat._dialect = DIALECTS["ollama"]()
+    def _line_framer(self, text: bytes) -> LineFramer:
+        """The line framing the first non-blank byte of ``text`` calls for (SSE by default)."""
+        framer: LineFramer
+        if text.lstrip(_BLANK)[:1] == b"{":
+            framer = NDJSONFramer(self._limits, self._on_malformed, self._sniff_lines)
+            self._use_framing("ndjson", framer)
         else:
-            framer = FrameDecoder(chat._lines, chat._on_frame, self.max_event_size,
-                                  self.on_malformed)
-            for _ in range(self._ignored):
+            framer = SSEFramer(self._limits, self._on_malformed, self._sniff_lines)
+            for _ in range(self._sniff_ignored):
                 framer.count("ignored_lines")
-        self._chosen = chat._frames = framer
+            self._use_framing("sse", framer)
+        self._sniff_lines = None
         return framer
 
 
-class PayloadDecoder:
+class PayloadDecoder(DecoderShell[tuple[str, Any]]):
     """The recovery layer alone: bytes to ``(event, payload)`` frames, ``[DONE]`` as ``None``.
 
     For callers that want every JSON chunk as sent (the SDK-shaped
@@ -334,33 +329,36 @@ class PayloadDecoder:
     delta.  Same recovery, limits and errors as :class:`ChatStreamDecoder`.
     """
 
-    def __init__(self, *, max_line_size: int = DEFAULT_MAX_LINE_SIZE,
-                 max_event_size: int = DEFAULT_MAX_EVENT_SIZE,
-                 on_malformed: str = "raise") -> None:
-        self._lines = LineSplitter(max_line_size)
-        self._frames = FrameDecoder(self._lines, self._on_frame, max_event_size, on_malformed)
-        self._out: list[tuple[str, Any]] = []
+    def __init__(self, *, limits: Limits | None = None, max_line_size: int | None = None,
+                 max_event_size: int | None = None, on_malformed: str = "raise") -> None:
+        super().__init__()
+        self._framer = SSEFramer(resolve_limits(limits, max_line_size, max_event_size),
+                                 on_malformed)
+        #: ``True`` once ``[DONE]`` was read.
         self.done = False
 
-    def _on_frame(self, event: str, value: Any) -> None:
-        if value is DONE:
-            self.done = True
-            value = None
-        self._out.append((event, value))
+    def _park_room(self) -> int:
+        return self._framer.splitter.room
 
-    def feed(self, data: bytes) -> list[tuple[str, Any]]:
-        if len(data) > WINDOW or type(data) is not bytes:
-            return in_windows(self.feed, bytes(data))
-        out = self._out = []
-        if not self._frames.stopped:
-            text = self._lines.feed(data)
-            if text:
-                self._frames.feed(text)
-            if self._lines.error is not None and not self._frames.stopped:
-                raise self._lines.error
-        return out
+    def _feed(self, data: bytes, out: list[tuple[str, Any]]) -> None:
+        frames = self._framer.feed(data)
+        if frames and self._take(frames, out):
+            self._end()
 
-    def close(self) -> list[tuple[str, Any]]:
-        out = self._out = []
-        self._frames.close(self._lines.close())
-        return out
+    def _close(self, out: list[tuple[str, Any]], ended: bool) -> None:
+        if not ended:
+            self._take(self._framer.close(), out)
+
+    def _take(self, frames: Iterable[Frame], out: list[tuple[str, Any]]) -> bool:
+        for event, value in single_frames(frames):
+            if value is DONE:
+                self.done = True
+                out.append((event, None))
+                return True
+            out.append((event, value))
+        return False
+
+
+def known_dialects() -> tuple[str, ...]:
+    """``"auto"`` and every registered dialect name."""
+    return ("auto", *dialect_names())

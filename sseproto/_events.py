@@ -114,29 +114,50 @@ def _builder(cls: type[_T]) -> Callable[..., _T]:
     Arguments follow the field order.  Used by the decoders only: the values
     are trusted, so no defaults or validation are applied.
     """
-    new = object.__new__
     setters = tuple(getattr(cls, f.name).__set__ for f in fields(cls))  # type: ignore[arg-type]
-
     if len(setters) == 4:
-        s0, s1, s2, s3 = setters
-
-        def build4(a: Any, b: Any, c: Any, d: Any) -> _T:
-            obj = new(cls)
-            s0(obj, a)
-            s1(obj, b)
-            s2(obj, c)
-            s3(obj, d)
-            return obj
-
-        return build4
+        return _build4(cls, *setters)
+    if len(setters) == 6:
+        return _build6(cls, *setters)
 
     def build(*values: Any) -> _T:
-        obj = new(cls)
+        obj = _new(cls)
         for setter, value in zip(setters, values, strict=True):
             setter(obj, value)
         return obj
 
     return build
+
+
+_new = object.__new__
+_Set = Callable[[Any, Any], None]
+
+
+def _build4(cls: type[_T], s0: _Set, s1: _Set, s2: _Set, s3: _Set) -> Callable[..., _T]:
+    def build4(a: Any, b: Any, c: Any, d: Any) -> _T:
+        obj = _new(cls)
+        s0(obj, a)
+        s1(obj, b)
+        s2(obj, c)
+        s3(obj, d)
+        return obj
+
+    return build4
+
+
+def _build6(cls: type[_T], s0: _Set, s1: _Set, s2: _Set, s3: _Set, s4: _Set,
+            s5: _Set) -> Callable[..., _T]:
+    def build6(a: Any, b: Any, c: Any, d: Any, e: Any, f: Any) -> _T:
+        obj = _new(cls)
+        s0(obj, a)
+        s1(obj, b)
+        s2(obj, c)
+        s3(obj, d)
+        s4(obj, e)
+        s5(obj, f)
+        return obj
+
+    return build6
 
 
 make_sse = _builder(ServerSentEvent)

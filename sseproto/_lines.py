@@ -21,14 +21,14 @@ terminator search looks only at the new bytes.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar, overload
 
 from ._errors import LimitExceeded
 from ._limits import DEFAULT_MAX_LINE_SIZE
 
 T = TypeVar("T")
 
-__all__ = ["DEFAULT_MAX_LINE_SIZE", "LineSplitter", "in_windows"]
+__all__ = ["DEFAULT_MAX_LINE_SIZE", "LineSplitter", "in_windows", "parse_field"]
 
 
 _BOM = b"\xef\xbb\xbf"
@@ -50,11 +50,36 @@ def in_windows(feed: Callable[[bytes], list[T]], data: bytes) -> list[T]:
     return out
 
 
+@overload
+def parse_field(line: bytes) -> tuple[bytes, bytes]: ...
+@overload
+def parse_field(line: str) -> tuple[str, str]: ...
+def parse_field(line: Any) -> Any:
+    """Split a non-empty line into its field name and value, as WHATWG HTML says.
+
+    From ``#event-stream-interpretation``: "If the line starts with a U+003A
+    COLON character (:)", it is a comment: the name returned is empty.  "If
+    the line contains a U+003A COLON character", the name is everything
+    before the first one and the value everything after it, with one
+    leading U+0020 SPACE removed.  "Otherwise", the whole line is the name
+    and the value is empty.  Works on ``str`` (the decoder) and on ``bytes``
+    (frame recovery and ``check``), so all three read fields by one rule.
+
+    >>> parse_field("data:  x"), parse_field(b"retry"), parse_field(": hi")
+    (('data', ' x'), (b'retry', b''), ('', 'hi'))
+    """
+    colon, space = (b":", b" ") if type(line) is bytes else (":", " ")
+    name, found, value = line.partition(colon)
+    if found and value.startswith(space):
+        value = value[1:]
+    return name, value
+
+
 class LineSplitter:
     """Incremental CR/LF/CRLF line splitter with UTF-8 decoding and a line limit."""
 
     __slots__ = ("_at_start", "_consumed", "_head", "_partial", "_region", "_region_start",
-                 "_skip_lf", "_special", "error", "max_line_size")
+                 "_skip_lf", "_special", "error", "max_line_size", "room")
 
     def __init__(self, max_line_size: int = DEFAULT_MAX_LINE_SIZE) -> None:
         if max_line_size < 1:
@@ -62,12 +87,19 @@ class LineSplitter:
         self.max_line_size = max_line_size
         self._at_start = True
         self._head = b""  # the first bytes, held back while they could be a BOM
-        self._partial = bytearray()  # the unterminated last line
+        # The unterminated last line.  Reads without a line end mostly reach
+        # this splitter already joined (see the decoder shell's parking).
+        self._partial = b""
         self._skip_lf = False  # the last region ended in CR: a leading LF is its pair
         self._special = True  # one of the two flags above is set
         self._consumed = 0  # stream offset of the first byte of _partial
-        self._region: bytes | bytearray = b""  # raw bytes behind the last returned text
+        self._region = b""  # raw bytes behind the last returned text
         self._region_start = 0
+        #: How many bytes without CR or LF could be added to the current line
+        #: now, after the last ``feed``: 0 while the stream's start (a possible
+        #: BOM) or a CR that may pair with an LF is pending, as the next bytes
+        #: must then come through :meth:`feed`.
+        self.room = 0
         #: A limit error found by the last ``feed``: the returned text stops before
         #: the offending line, and the caller raises this after interpreting it.
         self.error: LimitExceeded | None = None
@@ -78,7 +110,7 @@ class LineSplitter:
         return self._consumed
 
     @property
-    def region(self) -> tuple[bytes | bytearray, int]:
+    def region(self) -> tuple[bytes, int]:
         """The raw bytes behind the text the last call returned, and their stream offset."""
         return self._region, self._region_start
 
@@ -93,21 +125,16 @@ class LineSplitter:
         if data.find(b"\r", end) >= 0:
             end = data.rfind(b"\r") + 1
         if not end:
-            partial = self._partial
-            partial += data
-            if len(partial) > self.max_line_size:
-                raise self._line_too_long(self._consumed, len(partial))
-            return b""
-        region: bytes | bytearray
-        if self._partial:
-            region = self._partial
-            region += data[:end]
-            self._partial = bytearray(data[end:])
+            return self._no_line_end(data)
+        partial = self._partial
+        if partial:
+            region = partial + data[:end]
+            self._partial = data[end:]
         elif end == len(data):
             region = data
         else:
             region = data[:end]
-            self._partial = bytearray(data[end:])
+            self._partial = data[end:]
         self._region_start = start = self._consumed
         self._consumed = start + len(region)
         # A CR that is the last byte so far may be the first half of a CRLF.
@@ -117,8 +144,10 @@ class LineSplitter:
         # interpreted, so errors come in stream order whatever the reads.
         if len(region) > self.max_line_size:
             region = self._cut_before_long_line(region, start)
-        if len(self._partial) > self.max_line_size and self.error is None:
+        room = self.max_line_size - len(self._partial)
+        if room < 0 and self.error is None:
             self.error = self._line_too_long(self._consumed, len(self._partial))
+        self.room = 0 if self._special else room
         self._region = region
         # CR and LF are never part of a multi-byte sequence, so line ends can
         # be normalised on the bytes, where it is cheapest.
@@ -126,7 +155,15 @@ class LineSplitter:
             region = region.replace(b"\r\n", b"\n")
             if b"\r" in region:
                 region = region.replace(b"\r", b"\n")
-        return region if type(region) is bytes else bytes(region)
+        return region
+
+    def _no_line_end(self, data: bytes) -> bytes:
+        """``data`` holds no line end: it only extends the unterminated line."""
+        self._partial += data
+        if len(self._partial) > self.max_line_size:
+            raise self._line_too_long(self._consumed, len(self._partial))
+        self.room = 0 if self._special else self.max_line_size - len(self._partial)
+        return b""
 
     def _start_of_read(self, data: bytes) -> bytes:
         """Apply the stream-start BOM rule and a pending CR's LF pairing to ``data``."""
@@ -154,20 +191,27 @@ class LineSplitter:
         The splitter is spent afterwards.  The BOM rule still applies to a
         stream that never got past its first three bytes.
         """
-        tail = bytes(self._partial)
+        tail = self._partial
         if self._at_start and self._head:
             tail = self._head[3:] if self._head[:3] == _BOM else self._head
-        self._partial = bytearray()
+        self._partial = b""
         self._head = b""
         self._region, self._region_start = tail, self._consumed
         return tail
 
-    def line_offset(self, index: int) -> int:
-        """The stream offset of line ``index`` of the text the last ``feed`` returned."""
-        lines = self._region.splitlines(keepends=True)
-        return self._region_start + sum(map(len, lines[:index]))
+    def non_empty_line_offset(self, index: int) -> int:
+        """The stream offset of the non-empty line ``index`` (counting non-empty lines
+        only) of the text the last ``feed`` returned."""
+        offset = self._region_start
+        for line in self._region.splitlines(keepends=True):
+            if line.rstrip(b"\r\n"):
+                if not index:
+                    return offset
+                index -= 1
+            offset += len(line)
+        return offset
 
-    def _cut_before_long_line(self, region: bytes | bytearray, start: int) -> bytes | bytearray:
+    def _cut_before_long_line(self, region: bytes, start: int) -> bytes:
         # Only reached when the region itself is longer than the limit, so a
         # conforming stream read in ordinary sizes never pays for this.
         cut = 0
@@ -182,7 +226,8 @@ class LineSplitter:
     def _line_too_long(self, offset: int, size: int) -> LimitExceeded:
         return LimitExceeded(
             f"line at byte {offset} is longer than max_line_size={self.max_line_size} bytes"
-            f" (at least {size} bytes); raise max_line_size if such lines are expected",
+            f" (at least {size} bytes); pass limits=Limits(max_line_size=...) with a larger"
+            " value if such lines are expected",
             limit_name="max_line_size",
             limit=self.max_line_size,
             offset=offset,

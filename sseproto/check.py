@@ -27,6 +27,7 @@ import orjson
 from ._chat import ChatStreamDecoder
 from ._errors import ProtocolError, snippet
 from ._events import Delta, Done, Final, StreamError
+from ._lines import parse_field
 from ._sse import SSEDecoder
 from .transcript import Transcript
 
@@ -170,9 +171,8 @@ def _check_lines(body: bytes, report: Report) -> None:
                 _note(stats, "block-without-data", block_start)
             block_has_data, block_start = False, match.end()
             continue
-        name, _, value = line.partition(b":")
-        value = value[1:] if value.startswith(b" ") else value
-        if line.startswith(b":"):
+        name, value = parse_field(line)
+        if not name:  # a comment
             continue
         if name == b"data":
             block_has_data = True
@@ -247,7 +247,9 @@ def _after_done_offset(body: bytes) -> int | None:
 def _check_chat(body: bytes, dialect: str, report: Report) -> None:
     """The chat view: recovery repairs, end of stream, finish reasons, generated_text."""
     try:
-        ChatStreamDecoder(dialect).feed(body)
+        strict = ChatStreamDecoder(dialect)
+        strict.feed(body)
+        strict.close()  # an error after the last events is raised here
     except ProtocolError as exc:
         report.first_error = str(exc)
     chat = ChatStreamDecoder(dialect, on_malformed="skip")

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sseproto import ChatStreamDecoder, Delta, Done, Final, ProtocolError, StreamError
+from sseproto import ChatStreamDecoder, Delta
+from tests.support.outcome import chat_outcome
 
 
 def decode_chat(pieces: Sequence[bytes], **kwargs: Any) -> tuple[list[Any], ChatStreamDecoder]:
@@ -22,19 +23,6 @@ def delta_text(events: Sequence[Any], index: int = 0) -> str:
 
 
 def outcome(pieces: Sequence[bytes], **kwargs: Any) -> Any:
-    """A comparable summary: events (minus chunks), done flag, repairs; or the error."""
-    try:
-        events, chat = decode_chat(pieces, **kwargs)
-    except ProtocolError as exc:
-        return ("error", type(exc).__name__, exc.offset)
-    summary: list[Any] = []
-    for ev in events:
-        if isinstance(ev, Delta):
-            summary.append(("delta", ev.index, ev.content, ev.tool_calls))
-        elif isinstance(ev, Final):
-            summary.append(("final", ev.index, ev.generated_text, ev.finish_reason, ev.usage))
-        elif isinstance(ev, Done):
-            summary.append(("done",))
-        elif isinstance(ev, StreamError):
-            summary.append(("error", ev.message, ev.type, ev.code))
-    return summary, chat.done, dict(chat.repairs)
+    """tests/support/outcome.py's chat outcome: events delivered (also before an error),
+    the error, done, repairs and dialect."""
+    return chat_outcome(pieces, **kwargs)

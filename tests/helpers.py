@@ -1,31 +1,22 @@
-"""Shared helpers: feeding a decoder under different splittings."""
+"""Shared helpers: feeding a decoder, loading vectors.  The splitters live in
+tests/support/split.py (shared with fuzz/, bench/ and spec/) and are re-exported."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
+
+from tests.support.split import bytewise, split_at, split_fixed, split_random
 
 ROOT = Path(__file__).resolve().parent.parent
 SPEC = ROOT / "spec"
 
+__all__ = ["ROOT", "SPEC", "bytewise", "load_vectors", "run", "split_at", "split_fixed",
+           "split_random"]
+
 T = TypeVar("T")
-
-
-def split_at(data: bytes, cuts: Iterable[int]) -> list[bytes]:
-    """Split ``data`` at the given offsets (any order, duplicates and out-of-range ignored)."""
-    points = sorted({c for c in cuts if 0 < c < len(data)})
-    pieces, last = [], 0
-    for point in points:
-        pieces.append(data[last:point])
-        last = point
-    pieces.append(data[last:])
-    return pieces
-
-
-def bytewise(data: bytes) -> list[bytes]:
-    return [data[i : i + 1] for i in range(len(data))]
 
 
 def run(make: Callable[[], Any], pieces: Sequence[bytes]) -> tuple[list[Any], Any]:

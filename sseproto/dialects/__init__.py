@@ -1,37 +1,103 @@
-"""Dialects: JSON payloads to chat events.  Adding one is one small module.
+"""Dialects: JSON payloads to chat events, and the registry ``dialect=`` names come from.
 
-A dialect subclasses :class:`Dialect`, sets ``name``, and implements
-``detect(first_payload)`` and ``payload(event, value, out)``; then it is
-listed in :data:`DIALECTS` below (``auto`` tries them in that order).
+A dialect subclasses :class:`Dialect` (see its docstring), and
+:func:`register_dialect` makes it available by name to
+:class:`~sseproto.ChatStreamDecoder`, the clients and the CLI.  ``auto``
+tries the registered dialects' :meth:`Dialect.detect` in registration
+order, built-in dialects first.
+
+>>> from typing import Any
+>>> import sseproto
+>>> class Shout(sseproto.dialects.Dialect):
+...     name = "shout"
+...     def payload(self, event: str, value: dict[str, Any]) -> list[sseproto.ChatEvent]:
+...         if value.get("end"):
+...             return self.done()
+...         return [self.delta(self.choice(0), value["say"].upper(), value)]
+>>> sseproto.register_dialect("shout", Shout)
+>>> chat = sseproto.ChatStreamDecoder("shout")
+>>> [ev.content for ev in chat.feed(b'data: {"say": "hi"}\\n\\ndata: {"end": 1}\\n\\n')[:1]]
+['HI']
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from .._events import StreamError
-from ._base import ChatResult, ChoiceState, Dialect, error_event
+from ._base import ChatResult, ChoiceState, Dialect, ShapeError, error_event, shape_error
 from .anthropic import AnthropicDialect
 from .ollama import OllamaDialect
 from .openai import OpenAIDialect
 from .responses import ResponsesDialect, is_responses_error, responses_error
 from .tgi import TGIDialect
 
-__all__ = ["ALIASES", "DIALECTS", "NDJSON_DIALECTS", "ChatResult", "ChoiceState", "Dialect",
-           "error_event", "first_error"]
+__all__ = ["ChatResult", "ChoiceState", "Dialect", "DialectFactory", "ShapeError", "candidates",
+           "dialect_names", "error_event", "first_error", "lookup", "register_dialect",
+           "shape_error"]
 
-#: Dialects by name, in the order ``auto`` tries them.
-DIALECTS: dict[str, type[Dialect]] = {
-    OpenAIDialect.name: OpenAIDialect,
-    TGIDialect.name: TGIDialect,
-    AnthropicDialect.name: AnthropicDialect,
-    ResponsesDialect.name: ResponsesDialect,
-    OllamaDialect.name: OllamaDialect,
-}
+#: Makes a fresh dialect for one stream (a :class:`Dialect` subclass is one).
+DialectFactory = Callable[[], Dialect]
 
-#: Dialects whose wire format is newline-delimited JSON rather than SSE.
-NDJSON_DIALECTS = frozenset({OllamaDialect.name})
 
-#: Other names accepted for a dialect.
-ALIASES = {"predictionguard": "openai", "openai-chat": "openai"}
+class _Entry:
+    """A registered dialect: how to make it, and its class (for ``detect`` and ``framing``)."""
+
+    __slots__ = ("cls", "factory")
+
+    def __init__(self, factory: DialectFactory, cls: type[Dialect]) -> None:
+        self.factory, self.cls = factory, cls
+
+
+_REGISTRY: dict[str, _Entry] = {}
+_ALIASES = {"predictionguard": "openai", "openai-chat": "openai"}
+
+
+def register_dialect(name: str, factory: DialectFactory) -> None:
+    """Make the dialect ``factory()`` builds available as ``dialect=name``.
+
+    ``factory`` is called with no arguments once per stream (a
+    :class:`Dialect` subclass is such a factory); it is called once here
+    too, to check that it builds a :class:`Dialect` and to learn its class
+    (for ``detect`` and ``framing``).  Registering a name again replaces
+    the earlier dialect, keeping its place in ``auto``'s order.
+    """
+    if not isinstance(name, str) or not name or name == "auto":
+        raise ValueError(
+            f"a dialect name must be a non-empty string other than 'auto', not {name!r}")
+    probe = factory()
+    if not isinstance(probe, Dialect):
+        raise ValueError(f"the factory for {name!r} must build a sseproto.dialects.Dialect,"
+                         f" not {type(probe).__name__}")
+    _REGISTRY[_ALIASES.get(name, name)] = _Entry(factory, type(probe))
+
+
+def dialect_names() -> tuple[str, ...]:
+    """The registered dialect names, in ``auto``'s order, then the aliases."""
+    return (*_REGISTRY, *_ALIASES)
+
+
+def lookup(name: str) -> tuple[str, DialectFactory, type[Dialect]]:
+    """The dialect registered as ``name`` (or an alias): ``(name, factory, class)``.
+
+    An unknown name raises :class:`ValueError` listing the known ones.
+    """
+    canonical = _ALIASES.get(name, name)
+    entry = _REGISTRY.get(canonical)
+    if entry is None:
+        known = ", ".join(["auto", *dialect_names()])
+        raise ValueError(f"unknown dialect {name!r}; known: {known}")
+    return canonical, entry.factory, entry.cls
+
+
+def candidates(framing: str | None = None) -> list[tuple[str, DialectFactory, type[Dialect]]]:
+    """The registered dialects (of one framing), in ``auto``'s order: ``(name, factory, class)``."""
+    return [(name, entry.factory, entry.cls) for name, entry in _REGISTRY.items()
+            if framing is None or entry.cls.framing == framing]
+
+
+for _cls in (OpenAIDialect, TGIDialect, AnthropicDialect, ResponsesDialect, OllamaDialect):
+    register_dialect(_cls.name, _cls)
 
 
 def first_error(value: object) -> StreamError | None:

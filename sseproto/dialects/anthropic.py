@@ -22,9 +22,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from .._errors import short_repr
 from .._events import ChatEvent, make_delta
-from ._base import Dialect
+from ._base import Dialect, shape_error
 
 __all__ = ["EVENT_TYPES", "AnthropicDialect"]
 
@@ -43,14 +42,14 @@ class AnthropicDialect(Dialect):
         kind = value.get("type")
         return type(kind) is str and kind in EVENT_TYPES
 
-    def payload(self, event: str, value: Any, out: list[ChatEvent]) -> None:
+    def payload(self, event: str, value: dict[str, Any]) -> list[ChatEvent]:
         kind = value.get("type") or event
         if not kind or type(kind) is not str:
-            raise TypeError(f"the event type must be a non-empty string, not {short_repr(kind)}")
+            raise shape_error("type", "a non-empty string", kind)
         if kind == "content_block_delta":
-            self._block_delta(value, out)
-        elif kind == "message_start":
-            message = value["message"]
+            return [self._block_delta(value)]
+        if kind == "message_start":
+            message = _object(value, "message")
             result = self.result
             result.id = message.get("id")
             result.model = message.get("model")
@@ -58,44 +57,47 @@ class AnthropicDialect(Dialect):
                 result.usage = message["usage"]
             self.choice(0).chunk = value
         elif kind == "content_block_start":
-            self._block_start(value, out)
+            return self._block_start(value)
         elif kind == "message_delta":
             if value.get("usage") is not None:
                 self.result.usage = value["usage"]
             delta = value.get("delta") or {}
+            if type(delta) is not dict:
+                raise shape_error("delta", "an object", delta)
             self.finish(self.choice(0), delta.get("stop_reason"), value)
         elif kind == "message_stop":
             self.choice(0)
-            self.done(out)
+            return self.done()
         elif kind == "error" or value.get("error") is not None:
-            self.error(value, out)
+            return self.error(value)
         # ping, content_block_stop and event types added later: nothing to do.
+        return []
 
-    def _block_delta(self, value: dict[str, Any], out: list[ChatEvent]) -> None:
-        delta = value["delta"]
+    def _block_delta(self, value: dict[str, Any]) -> ChatEvent:
+        delta = _object(value, "delta")
         kind = delta.get("type")
         state = self.choice(0)
         content = None
         if kind == "text_delta":
-            content = delta["text"]
+            content = delta.get("text")
             if type(content) is not str:
-                raise TypeError(f"text_delta text must be a string, not {type(content).__name__}")
+                raise shape_error("delta.text", "a string", content)
             if content:
                 state.pieces.append(content)
         elif kind == "input_json_delta":
             piece = delta.get("partial_json")
             if piece:
                 if type(piece) is not str:
-                    raise TypeError("input_json_delta partial_json must be a string")
+                    raise shape_error("delta.partial_json", "a string", piece)
                 call = state.tool_calls.get(self._block_index(value))
                 if call is not None:
                     call["function"]["arguments"] += piece
         if state.finish_reason is None:
             state.chunk = value
-        out.append(make_delta(0, content, None, None, None, value))
+        return make_delta(0, content, None, None, None, value)
 
-    def _block_start(self, value: dict[str, Any], out: list[ChatEvent]) -> None:
-        block = value["content_block"]
+    def _block_start(self, value: dict[str, Any]) -> list[ChatEvent]:
+        block = _object(value, "content_block")
         kind = block.get("type")
         if kind == "tool_use":
             state = self.choice(0)
@@ -107,16 +109,21 @@ class AnthropicDialect(Dialect):
             # Blocks start empty; should one not, its text is visible text too.
             text = block["text"]
             if type(text) is not str:
-                raise TypeError(f"text block text must be a string, not {type(text).__name__}")
-            state = self.choice(0)
-            state.pieces.append(text)
-            if state.finish_reason is None:
-                state.chunk = value
-            out.append(make_delta(0, text, None, None, None, value))
+                raise shape_error("content_block.text", "a string", text)
+            return [self.delta(self.choice(0), text, value)]
+        return []
 
     @staticmethod
     def _block_index(value: dict[str, Any]) -> int:
         index = value.get("index", 0)
         if type(index) is not int:
-            raise TypeError(f"a content block index must be an integer, not {short_repr(index)}")
+            raise shape_error("index", "an integer", index)
         return index
+
+
+def _object(value: dict[str, Any], key: str) -> dict[str, Any]:
+    """``value[key]``, which must be a JSON object."""
+    found = value.get(key)
+    if type(found) is not dict:
+        raise shape_error(key, "an object", found)
+    return found

@@ -21,25 +21,24 @@ from typing import Any
 
 import orjson
 
-from .._errors import short_repr
 from .._events import ChatEvent, make_delta
-from ._base import ChoiceState, Dialect
+from ._base import ChoiceState, Dialect, ShapeError, shape_error
 
 __all__ = ["OllamaDialect"]
 
 
 class OllamaDialect(Dialect):
     name = "ollama"
+    framing = "ndjson"
 
     @classmethod
     def detect(cls, value: dict[str, Any]) -> bool:
         return "done" in value and ("message" in value or "response" in value
                                     or "model" in value)
 
-    def payload(self, event: str, value: Any, out: list[ChatEvent]) -> None:
+    def payload(self, event: str, value: dict[str, Any]) -> list[ChatEvent]:
         if value.get("error") is not None:
-            self.error(value, out)
-            return
+            return self.error(value)
         result = self.result
         if result.model is None:
             result.model = value.get("model")
@@ -47,16 +46,19 @@ class OllamaDialect(Dialect):
         message = value.get("message")
         has_text = message is not None or "response" in value
         if not has_text and "done" not in value:
-            raise ValueError("no message, response, done or error key")
+            raise ShapeError("no message, response, done or error key", field="message")
+        out: list[ChatEvent] = []
         if has_text:
             tool_calls = None
             if message is not None:
+                if type(message) is not dict:
+                    raise shape_error("message", "an object", message)
                 content = message.get("content")
                 tool_calls = message.get("tool_calls") or None
             else:
                 content = value["response"]
             if content is not None and type(content) is not str:
-                raise TypeError(f"the content must be a string, not {type(content).__name__}")
+                raise shape_error("message.content", "a string", content)
             if content:
                 state.pieces.append(content)
             if tool_calls:
@@ -66,18 +68,25 @@ class OllamaDialect(Dialect):
             out.append(make_delta(0, content, None, None, tool_calls, value))
         if value.get("done") is True:
             self.finish(state, value.get("done_reason"), value)
-            self.done(out)
+            out += self.done()
+        return out
 
     @staticmethod
-    def _add_tool_calls(state: ChoiceState, tool_calls: list[Any]) -> None:
+    def _add_tool_calls(state: ChoiceState, tool_calls: Any) -> None:
+        if type(tool_calls) is not list:
+            raise shape_error("message.tool_calls", "an array", tool_calls)
         for call in tool_calls:
+            if type(call) is not dict:
+                raise shape_error("message.tool_calls[]", "an object", call)
             function = call.get("function") or {}
+            if type(function) is not dict:
+                raise shape_error("message.tool_calls[].function", "an object", function)
             arguments = function.get("arguments")
             if not isinstance(arguments, str):
                 arguments = "" if arguments is None else orjson.dumps(arguments).decode()
             name = function.get("name") or ""
             if type(name) is not str:
-                raise TypeError(f"a tool name must be a string, not {short_repr(name)}")
+                raise shape_error("message.tool_calls[].function.name", "a string", name)
             state.tool_calls[len(state.tool_calls)] = {
                 "id": call.get("id"), "type": "function",
                 "function": {"name": name, "arguments": arguments},

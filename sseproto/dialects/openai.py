@@ -15,9 +15,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from .._errors import short_repr
 from .._events import ChatEvent, make_delta
-from ._base import Dialect
+from ._base import Dialect, shape_error
 
 __all__ = ["OpenAIDialect"]
 
@@ -30,12 +29,50 @@ class OpenAIDialect(Dialect):
         kind = value.get("object")
         return "choices" in value or (isinstance(kind, str) and kind.startswith("chat.completion"))
 
-    def payload(self, event: str, value: Any, out: list[ChatEvent]) -> None:
+    def __init__(self) -> None:
+        super().__init__()
+        self._warm = False  # a payload went through the general path
+
+    def plain_run(self, values: list[dict[str, Any]], start: int, out: list[ChatEvent]) -> int:
+        # The common chunk, once the stream is under way: one choice whose delta
+        # is exactly {"content": "..."}, no finish reason, usage or error.
+        # Anything else (a new delta field included) takes the general path.
+        if not self._warm:
+            return start
+        states, append = self.result.choices, out.append
+        for at in range(start, len(values)):
+            value = values[at]
+            choices = value.get("choices")
+            if type(choices) is not list or len(choices) != 1:
+                return at
+            choice = choices[0]
+            if type(choice) is not dict or len(choice) > 5:
+                return at
+            delta, index = choice.get("delta"), choice.get("index", 0)
+            if type(delta) is not dict or len(delta) != 1 or type(index) is not int:
+                return at
+            content, state = delta.get("content"), states.get(index)
+            if (type(content) is not str or state is None
+                    or choice.get("finish_reason") is not None
+                    or choice.get("generated_text") is not None or "error" in value
+                    or "usage" in value or value.get("object") == "error"):
+                return at
+            if content:
+                state.pieces.append(content)
+            if state.finish_reason is None:
+                state.chunk = value
+            logprobs = choice.get("logprobs")
+            if logprobs is not None:
+                state.logprobs.append(logprobs)
+            append(make_delta(index, content, None, None, None, value))
+        return len(values)
+
+    def payload(self, event: str, value: dict[str, Any]) -> list[ChatEvent]:
+        self._warm = True
         if event == "ping":
-            return
-        if ("error" in value and value["error"] is not None) or value.get("object") == "error":
-            self.error(value, out)
-            return
+            return []
+        if value.get("error") is not None or value.get("object") == "error":
+            return self.error(value)
         result = self.result
         if "usage" in value and value["usage"] is not None:
             result.usage = value["usage"]
@@ -43,35 +80,42 @@ class OpenAIDialect(Dialect):
             result.id = value.get("id")
             result.model = value.get("model")
         choices = value.get("choices") or ()
-        states = result.choices
-        for choice in choices:
-            index = choice.get("index", 0)
-            if type(index) is not int:
-                raise TypeError(f"a choice index must be an integer, not {short_repr(index)}")
-            state = states.get(index) or self.choice(index)
-            delta = choice.get("delta")
-            if delta is not None:
-                content = delta.get("content")
-                tool_calls = delta.get("tool_calls")
-            else:  # legacy completions: choices[].text
-                content, tool_calls = choice.get("text"), None
-            if content:
-                if type(content) is not str:
-                    raise TypeError(f"delta content must be a string, not {type(content).__name__}")
-                state.pieces.append(content)
-            elif content is not None and content != "":
-                raise TypeError(f"delta content must be a string, not {type(content).__name__}")
-            if tool_calls:
-                state.add_tool_calls(tool_calls)
-            reason = choice.get("finish_reason")
-            if reason is not None:
-                state.finish_reason = reason
-                state.chunk = value
-            elif state.finish_reason is None:
-                state.chunk = value
-            out.append(make_delta(index, content, None, None, tool_calls, value))
-            if "generated_text" in choice and choice["generated_text"] is not None:
-                state.generated_text = choice["generated_text"]
-            logprobs = choice.get("logprobs")
-            if logprobs is not None:
-                state.logprobs.append(logprobs)
+        if type(choices) is not list and choices != ():
+            raise shape_error("choices", "an array", choices)
+        return [self._choice(choice, value) for choice in choices]
+
+    def _choice(self, choice: Any, value: dict[str, Any]) -> ChatEvent:
+        if type(choice) is not dict:
+            raise shape_error("choices[]", "an object", choice)
+        index = choice.get("index", 0)
+        if type(index) is not int:
+            raise shape_error("choices[].index", "an integer", index)
+        state = self.result.choices.get(index) or self.choice(index)
+        delta = choice.get("delta")
+        if delta is not None:
+            if type(delta) is not dict:
+                raise shape_error("choices[].delta", "an object", delta)
+            content = delta.get("content")
+            tool_calls = delta.get("tool_calls")
+        else:  # legacy completions: choices[].text
+            content, tool_calls = choice.get("text"), None
+        if content:
+            if type(content) is not str:
+                raise shape_error("choices[].delta.content", "a string", content)
+            state.pieces.append(content)
+        elif content is not None and content != "":
+            raise shape_error("choices[].delta.content", "a string", content)
+        if tool_calls:
+            state.add_tool_calls(tool_calls)
+        reason = choice.get("finish_reason")
+        if reason is not None:
+            state.finish_reason = reason
+            state.chunk = value
+        elif state.finish_reason is None:
+            state.chunk = value
+        if "generated_text" in choice and choice["generated_text"] is not None:
+            state.generated_text = choice["generated_text"]
+        logprobs = choice.get("logprobs")
+        if logprobs is not None:
+            state.logprobs.append(logprobs)
+        return make_delta(index, content, None, None, tool_calls, value)

@@ -23,9 +23,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from .._errors import short_repr
-from .._events import ChatEvent, StreamError, make_delta
-from ._base import Dialect, error_event
+from .._events import ChatEvent, StreamError
+from ._base import Dialect, error_event, shape_error
 
 __all__ = ["ResponsesDialect", "is_responses_error", "responses_error"]
 
@@ -72,7 +71,7 @@ def _output_text(output: Any) -> str | None:
             if isinstance(part, dict) and part.get("type") == "output_text":
                 text = part.get("text")
                 if type(text) is not str:
-                    raise TypeError(f"output_text text must be a string, not {short_repr(text)}")
+                    raise shape_error("output[].content[].text", "a string", text)
                 pieces.append(text)
     return "".join(pieces)
 
@@ -99,51 +98,51 @@ class ResponsesDialect(Dialect):
         kind = value.get("type")
         return isinstance(kind, str) and kind.startswith("response.")
 
-    def payload(self, event: str, value: Any, out: list[ChatEvent]) -> None:
+    def payload(self, event: str, value: dict[str, Any]) -> list[ChatEvent]:
         kind = value.get("type") or event
         if not kind or type(kind) is not str:
-            raise TypeError(f"the event type must be a non-empty string, not {short_repr(kind)}")
+            raise shape_error("type", "a non-empty string", kind)
         if kind == "response.output_text.delta":
-            content = value["delta"]
+            content = value.get("delta")
             if type(content) is not str:
-                raise TypeError(f"the delta must be a string, not {type(content).__name__}")
-            state = self.choice(0)
-            if content:
-                state.pieces.append(content)
-            if state.finish_reason is None:
-                state.chunk = value
-            out.append(make_delta(0, content, None, None, None, value))
-        elif kind == "response.completed" or kind == "response.incomplete":
-            response = self._response(value)
-            state = self.choice(0)
-            output = response.get("output")
-            text = _output_text(output)
-            if text is not None:
-                state.generated_text = text
-            calls = _tool_calls(output)
-            if calls:
-                state.tool_calls = calls
-            reason = None
-            if kind == "response.incomplete":
-                details = response.get("incomplete_details") or {}
-                reason = details.get("reason")
-            self.finish(state, reason or response.get("status") or kind[9:], value)
-            self.done(out)
-        elif kind == "response.failed":
-            out.append(_failed(value))
-            self.ended = True
-        elif kind == "error":
-            self.error(value, out)
-        elif kind in ("response.created", "response.in_progress", "response.queued"):
+                raise shape_error("delta", "a string", content)
+            return [self.delta(self.choice(0), content, value)]
+        if kind == "response.completed" or kind == "response.incomplete":
+            return self._completed(kind, value)
+        if kind == "response.failed":
+            return [_failed(value)]
+        if kind == "error":
+            return self.error(value)
+        if kind in ("response.created", "response.in_progress", "response.queued"):
             self._response(value)
             self.choice(0).chunk = value
         # Every other event (output items, content parts, reasoning, tool-call
         # arguments, *.done): nothing to report; it stays reachable as sent.
+        return []
+
+    def _completed(self, kind: str, value: dict[str, Any]) -> list[ChatEvent]:
+        response = self._response(value)
+        state = self.choice(0)
+        output = response.get("output")
+        text = _output_text(output)
+        if text is not None:
+            state.generated_text = text
+        calls = _tool_calls(output)
+        if calls:
+            state.tool_calls = calls
+        reason = None
+        if kind == "response.incomplete":
+            details = response.get("incomplete_details") or {}
+            if type(details) is not dict:
+                raise shape_error("response.incomplete_details", "an object", details)
+            reason = details.get("reason")
+        self.finish(state, reason or response.get("status") or kind[9:], value)
+        return self.done()
 
     def _response(self, value: dict[str, Any]) -> dict[str, Any]:
-        response = value["response"]
+        response = value.get("response")
         if type(response) is not dict:
-            raise TypeError(f"response must be an object, not {type(response).__name__}")
+            raise shape_error("response", "an object", response)
         result = self.result
         if result.id is None:
             result.id = response.get("id")
@@ -152,6 +151,5 @@ class ResponsesDialect(Dialect):
             result.usage = response["usage"]
         return response
 
-    def error(self, value: Any, out: list[ChatEvent]) -> None:
-        out.append(responses_error(value))
-        self.ended = True
+    def error(self, value: Any) -> list[ChatEvent]:
+        return [responses_error(value)]

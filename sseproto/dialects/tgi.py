@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from .._events import ChatEvent
-from ._base import Dialect
+from ._base import Dialect, shape_error
 
 __all__ = ["TGIDialect"]
 
@@ -25,16 +25,17 @@ class TGIDialect(Dialect):
     def detect(cls, value: dict[str, Any]) -> bool:
         return "token" in value
 
-    def payload(self, event: str, value: Any, out: list[ChatEvent]) -> None:
+    def payload(self, event: str, value: dict[str, Any]) -> list[ChatEvent]:
         if value.get("error") is not None:
-            self.error(value, out)
-            return
+            return self.error(value)
         state = self.choice(0)
         token = value.get("token") or {}
+        if type(token) is not dict:
+            raise shape_error("token", "an object", token)
         content = None if token.get("special") else token.get("text")
         if content is not None and not isinstance(content, str):
-            raise TypeError(f"token text must be a string, not {type(content).__name__}")
-        self.delta(state, content, value, None, out)
+            raise shape_error("token.text", "a string", content)
+        out = [self.delta(state, content, value)]
         logprob = token.get("logprob")
         if logprob is not None:
             state.logprobs.append(logprob)
@@ -42,5 +43,8 @@ class TGIDialect(Dialect):
         if text is not None:
             state.generated_text = text
             details = value.get("details") or {}
+            if type(details) is not dict:
+                raise shape_error("details", "an object", details)
             self.finish(state, details.get("finish_reason"), value)
-            self.done(out)
+            out += self.done()
+        return out

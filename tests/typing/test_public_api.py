@@ -90,13 +90,34 @@ def check_sse() -> list[ServerSentEvent]:
 
 
 def check_chat(body: bytes) -> list[ChatEvent]:
-    chat = ChatStreamDecoder("auto")
+    chat = ChatStreamDecoder("auto", limits=sseproto.Limits(max_line_size=1 << 16))
     events = chat.feed(body)
     assert_type(events, list[ChatEvent])
     events += chat.close()
     assert_type(chat.done, bool)
     assert_type(chat.dialect, str | None)
+    assert_type(chat.repairs, sseproto.Repairs)
+    assert_type(chat.result, sseproto.ChatResult)
+    assert_type(chat.result.text, str)
     return events
+
+
+class UpperDialect(sseproto.dialects.Dialect):
+    """A dialect on the public API: the payload handler returns events."""
+
+    name = "typing-upper"
+
+    def payload(self, event: str, value: dict[str, Any]) -> list[ChatEvent]:
+        text = value.get("text")
+        if not isinstance(text, str):
+            raise sseproto.dialects.shape_error("text", "a string", text)
+        return [self.delta(self.choice(0), text.upper(), value)]
+
+
+def check_dialect_api() -> list[ChatEvent]:
+    assert_type(sseproto.register_dialect("typing-upper", UpperDialect), None)
+    chat = ChatStreamDecoder("typing-upper")
+    return chat.feed(b'data: {"text": "hi"}\n\n')
 
 
 def check_clients() -> tuple[list[ChatEvent], list[ChatEvent]]:
@@ -157,6 +178,7 @@ def test_public_api_types_hold_at_run_time() -> None:
     assert isinstance(chat[2], Final) and chat[2].usage == {"total_tokens": 3}
     assert [describe(ev) for ev in check_chat(ERROR)] == [
         "delta 0: 'Hi'", "error server_error: overloaded"]
+    assert [describe(ev) for ev in check_dialect_api()] == ["delta 0: 'HI'"]
     sync_events, async_events = check_clients()
     assert sync_events == async_events == chat
     check_errors()

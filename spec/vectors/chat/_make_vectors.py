@@ -4,9 +4,8 @@
 Every input is built here from readable Python: JSON chunks written with
 ``json.dumps(..., separators=(",", ":"))`` and then framed (conforming SSE,
 the Prediction Guard pretty-printed form, CRLF, ...).  The expected deltas,
-finals, done flag, error and exception are typed BY HAND from the rules in
-/work/shared/DESIGN.md ("Chat event rules", "Recovery framing", "Dialect
-rules") and spec/dialects/*.md.  No sseproto code is imported or run.
+finals, done flag, error and exception are typed BY HAND from the chat
+event rules, the recovery framing rules and spec/dialects/*.md.  No sseproto code is imported or run.
 
 Vector keys (every file is a JSON array of these objects):
 
@@ -21,13 +20,21 @@ Vector keys (every file is a JSON array of these objects):
   closing must raise ("RemoteProtocolError", "LimitExceeded"); then deltas
   and finals are [] and done is false (they describe nothing).
 
-Run:  python3 spec/vectors/chat/_make_vectors.py
-It rewrites the *.json files next to this script (indent=1, ASCII only).
+Run:  python3 spec/vectors/chat/_make_vectors.py [--check]
+It rewrites the *.json files next to this script (indent=1, ASCII only), or
+with --check exits 1 when one differs from what it would write.  The framing
+helpers come from tests/support/render.py (standard library only).
 """
 
 import json
 import os
 import re
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[3]))
+from tests.support.render import compact, pretty, pretty_lines, single_lines, sse
+from tests.support.vectors import write_vectors
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
@@ -41,7 +48,7 @@ MISSING = object()
 
 def j(value, ascii_only=False):
     """Compact JSON, as most servers write it."""
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=ascii_only)
+    return compact(value, ascii_only)
 
 
 def choice(index=0, content=MISSING, finish=None, role=None, delta=None, **extra):
@@ -64,44 +71,14 @@ def chunk(*choices, usage=MISSING, cid="chatcmpl-1"):
     return value
 
 
-def sse(*payloads, eol="\n", name="data: "):
-    """Conforming SSE: one ``data:`` line and a blank line per payload (dict or text)."""
-    out = []
-    for payload in payloads:
-        text = payload if isinstance(payload, str) else j(payload)
-        out.append(f"{name}{text}{eol}{eol}")
-    return "".join(out).encode("utf-8")
-
-
-def single_lines(*payloads):
-    """The non-conforming single-line form: ``data:`` lines with no blank line between."""
-    return "".join(f"data: {p if isinstance(p, str) else j(p)}\n" for p in payloads).encode()
-
-
 def render(value, step=""):
-    """Pretty-print JSON the way Prediction Guard does (see the seed): one
-    member per line, ``"key":`` glued to the value, brackets on their own lines."""
-    if isinstance(value, dict | list):
-        items = list(value.items()) if isinstance(value, dict) else [(None, v) for v in value]
-        opener, closer = ("{", "}") if isinstance(value, dict) else ("[", "]")
-        lines = [opener]
-        for number, (key, item) in enumerate(items):
-            sub = render(item, step)
-            if key is not None:
-                sub[0] = json.dumps(key, ensure_ascii=False) + ":" + sub[0]
-            if number < len(items) - 1:
-                sub[-1] += ","
-            lines += [step + line for line in sub]
-        lines.append(closer)
-        return lines
-    return [json.dumps(value, ensure_ascii=False)]
+    """Pretty-printed JSON lines, as Prediction Guard writes them (see tests/support/render.py)."""
+    return pretty_lines(value, step)
 
 
 def pg(value, step="", eol="\n", blank=False):
     """One Prediction Guard frame: ``data: `` on the first line only."""
-    lines = render(value, step)
-    text = "data: " + eol.join(lines) + eol
-    return text + eol if blank else text
+    return pretty(value, step, eol, blank)
 
 
 # ---------------------------------------------------------------------------
@@ -145,12 +122,6 @@ F = "seed"
 
 with open(os.path.join(ROOT, "samples", "prediction-guard.sse"), "rb") as fh:
     SEED = fh.read()
-SEED_DOC = "/work/shared/seed/prediction-guard-streaming-chat.md"
-if os.path.exists(SEED_DOC):  # the seed document lives outside the repository
-    with open(SEED_DOC, "rb") as fh:
-        _doc = fh.read()
-    # The sample is the bytes between the first "data: {" and the text "This approach".
-    assert _doc[_doc.index(b"data: {") : _doc.index(b"This approach")] == SEED
 
 # The two JSON chunks of the seed, to re-frame them (CRLF, blank lines, indentation).
 _parts = SEED.decode().split("data: ")
@@ -1107,21 +1078,5 @@ vec(F, "ollama-payloads-framed-as-sse",
 
 
 # =====================================================================
-def main():
-    names = set()
-    total = 0
-    for stem, vectors in FILES.items():
-        for v in vectors:
-            assert v["name"] not in names, v["name"]
-            names.add(v["name"])
-        path = os.path.join(HERE, stem + ".json")
-        with open(path, "w", encoding="ascii") as fh:
-            json.dump(vectors, fh, indent=1, ensure_ascii=True)
-            fh.write("\n")
-        total += len(vectors)
-        print(f"{stem}.json: {len(vectors)}")
-    print(f"total: {total}")
-
-
 if __name__ == "__main__":
-    main()
+    sys.exit(write_vectors(Path(HERE), FILES))

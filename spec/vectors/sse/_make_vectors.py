@@ -6,17 +6,21 @@ events / last_event_id / retry are typed BY HAND from the rules in
 spec/sse.md (WHATWG HTML 9.2.5 / 9.2.6 + Encoding "UTF-8 decode").
 No decoder is run to produce expectations.
 
-Run:  python3 spec/vectors/sse/_make_vectors.py
+Run:  python3 spec/vectors/sse/_make_vectors.py [--check]
 It rewrites the *.json files next to this script (JSON, indent=1,
-ensure_ascii=True so invisible characters such as U+FEFF stay visible).
+ensure_ascii=True so invisible characters such as U+FEFF stay visible), or
+with --check exits 1 when one differs from what it would write.
 
 Note: one retry vector holds a 5000-digit integer.  Python readers must call
 sys.set_int_max_str_digits(0) before json.load(), or int parsing fails.
 """
 
-import json
 import os
 import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[3]))
+from tests.support.vectors import write_vectors
 
 sys.set_int_max_str_digits(0)
 
@@ -777,21 +781,5 @@ vec(F, "peer-final-unterminated-event-discarded", "An event without terminating 
 
 
 # =====================================================================
-def main():
-    names = set()
-    total = 0
-    for stem, vectors in FILES.items():
-        for v in vectors:
-            assert v["name"] not in names, v["name"]
-            names.add(v["name"])
-        path = os.path.join(HERE, stem + ".json")
-        with open(path, "w", encoding="ascii") as fh:
-            json.dump(vectors, fh, indent=1, ensure_ascii=True)
-            fh.write("\n")
-        total += len(vectors)
-        print(f"{stem}.json: {len(vectors)}")
-    print(f"total: {total}")
-
-
 if __name__ == "__main__":
-    main()
+    sys.exit(write_vectors(Path(HERE), FILES))
