@@ -90,6 +90,24 @@ def read_stats(path: Path) -> dict[str, dict[str, str]]:
         return {row["Name"]: row for row in csv.DictReader(file)}
 
 
+def report_run(server: subprocess.Popen[bytes], url: str, workers: int,
+               args: argparse.Namespace, out: Path) -> bool:
+    """Run with ``workers`` workers and print its table row; ``False`` on a failure."""
+    before = cpu_seconds(server.pid)
+    rows = read_stats(run_distributed(url, workers, args, out))
+    share = (cpu_seconds(server.pid) - before) / args.time
+    stream, ttft = rows.get("stream"), rows.get("ttft")
+    if stream is None or ttft is None or int(ttft["Request Count"]) == 0:
+        print(f"| {workers} | no stream/ttft statistics | | | | | |")
+        return False
+    failures = sum(int(row["Failure Count"]) for name, row in rows.items()
+                   if name != "Aggregated")
+    print(f"| {workers} | {float(stream['Requests/s']):.1f} | {stream['Request Count']}"
+          f" | {failures} | {ttft['50%']} / {ttft['95%']} / {ttft['99%']}"
+          f" | {stream['50%']} / {stream['95%']} / {stream['99%']} | {share:.2f} |")
+    return failures == 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--workers", default="1,2", help="worker counts to run (default 1,2)")
@@ -113,20 +131,7 @@ def main() -> int:
     ok = True
     try:
         for workers in (int(text) for text in args.workers.split(",")):
-            before = cpu_seconds(server.pid)
-            rows = read_stats(run_distributed(url, workers, args, out))
-            share = (cpu_seconds(server.pid) - before) / args.time
-            stream, ttft = rows.get("stream"), rows.get("ttft")
-            if stream is None or ttft is None or int(ttft["Request Count"]) == 0:
-                print(f"| {workers} | no stream/ttft statistics | | | | | |")
-                ok = False
-                continue
-            failures = sum(int(row["Failure Count"]) for name, row in rows.items()
-                           if name != "Aggregated")
-            ok = ok and failures == 0
-            print(f"| {workers} | {float(stream['Requests/s']):.1f} | {stream['Request Count']}"
-                  f" | {failures} | {ttft['50%']} / {ttft['95%']} / {ttft['99%']}"
-                  f" | {stream['50%']} / {stream['95%']} / {stream['99%']} | {share:.2f} |")
+            ok = report_run(server, url, workers, args, out) and ok
     finally:
         server.terminate()
         server.wait()
