@@ -30,8 +30,7 @@ from sseproto import server as server_module
 from sseproto.server import ReceivedRequest, ReplayServer, Route, parse_fault, sources_from_args
 from sseproto.transcript import Transcript, load
 from tests.helpers import ROOT
-from tests.servers import OPENAI, SEED
-from tests.test_server import PAYLOAD, offline, text, timed_transcript
+from tests.test_server import OPENAI, PAYLOAD, SEED, offline, text, timed_transcript
 
 TRANSCRIPTS = ROOT / "spec" / "transcripts"
 PG = TRANSCRIPTS / "prediction-guard.jsonl"
