@@ -17,6 +17,15 @@ Methodology
 * Every run's text must equal the generator's text exactly; a contender that
   errs or differs once is reported ERROR / WRONG and gets no timing.
 * speed-up = best(openai) / best(sseproto) of the same flavour (sync / async).
+
+Concurrency (``--concurrency 1,10,100``, ``--stream-events``): N streams at
+once against a second server process serving a shorter body, from N tasks
+on ONE ``AsyncClient`` (``max_connections=N``), from N threads on ONE
+``Client``, and from N tasks on ONE openai ``AsyncOpenAI``.  Each contender
+runs --rounds times; the table gives medians: events per second (all
+streams' events / wall time) and CPU per event (this process's CPU time,
+all threads, / events; the server's CPU is in its own process).  Every
+stream's text must be exact.
 """
 
 from __future__ import annotations
@@ -33,6 +42,7 @@ import socket
 import statistics
 import sys
 import threading
+import time
 from collections.abc import Callable
 from importlib import metadata
 from multiprocessing.connection import Connection
@@ -142,6 +152,118 @@ def openai_async(url: str) -> tuple[float, str]:
     return asyncio.run(_openai_async(url))
 
 
+# ------------------------------------------------------- concurrent streams
+Many = Callable[[str, int], list[str]]
+
+
+def many_sseproto_async(url: str, n: int) -> list[str]:
+    async def run() -> list[str]:
+        async with sseproto.AsyncClient(url, api_key="k", max_connections=n) as client:
+            async def one() -> str:
+                async with client.stream_chat(PAYLOAD) as stream:
+                    return "".join([ev.content async for ev in stream
+                                    if isinstance(ev, sseproto.Delta) and ev.content])
+            return list(await asyncio.gather(*(one() for _ in range(n))))
+    return asyncio.run(run())
+
+
+def many_sseproto_threads(url: str, n: int) -> list[str]:
+    from concurrent.futures import ThreadPoolExecutor
+
+    with sseproto.Client(url, api_key="k", max_connections=n) as client:
+        def one(_: int) -> str:
+            with client.stream_chat(PAYLOAD) as stream:
+                return "".join([ev.content for ev in stream
+                                if isinstance(ev, sseproto.Delta) and ev.content])
+        with ThreadPoolExecutor(n) as pool:
+            return list(pool.map(one, range(n)))
+
+
+def many_openai_async(url: str, n: int) -> list[str]:
+    async def run() -> list[str]:
+        async with openai.AsyncOpenAI(base_url=url, api_key="k", max_retries=0) as client:
+            async def one() -> str:
+                stream = await client.chat.completions.create(
+                    model=MODEL, messages=MESSAGES, stream=True)
+                return "".join([c.choices[0].delta.content or "" async for c in stream
+                                if c.choices])
+            return list(await asyncio.gather(*(one() for _ in range(n))))
+    return asyncio.run(run())
+
+
+MANY: dict[str, Many] = {"sseproto async": many_sseproto_async,
+                         "sseproto threads": many_sseproto_threads,
+                         "openai async": many_openai_async}
+
+
+def timed_many(fn: Many, url: str, n: int, expected: str) -> tuple[float, float] | str:
+    """(wall s, CPU s) of n concurrent streams, or what went wrong."""
+    gc.collect()
+    wall, cpu = perf_counter(), time.process_time()
+    try:
+        texts = fn(url, n)
+    except Exception as exc:
+        return f"ERROR ({exc.__class__.__name__}: {str(exc)[:120]})"
+    wall, cpu = perf_counter() - wall, time.process_time() - cpu
+    wrong = [check(text, expected) for text in texts if text != expected]
+    if len(texts) != n or wrong:
+        return wrong[0] if wrong else f"WRONG ({len(texts)} streams of {n})"
+    return wall, cpu
+
+
+def concurrency(body: bytes, expected: str, events: int, levels: list[int],
+                rounds: int) -> dict[str, Any]:
+    """Run every MANY contender at every level; print and return the medians."""
+    parent, child = mp.Pipe()
+    server = mp.Process(target=serve, args=(body, child), daemon=True)
+    server.start()
+    results: dict[str, Any] = {}
+    try:
+        url = f"http://127.0.0.1:{parent.recv()}/v1"
+        print(f"\n# concurrent streams: {events} events each, server pid {server.pid}")
+        print(f"{'N':>4}  {'contender':<18}{'median s':>9}{'events/s':>12}{'CPU us/event':>14}"
+              f"{'x openai ev/s':>15}{'CPU / openai':>14}")
+        for n in levels:
+            rows = {name: _many_rows(fn, url, n, expected, events, rounds)
+                    for name, fn in MANY.items()}
+            _print_level(n, rows)
+            results[str(n)] = rows
+    finally:
+        server.terminate()
+        server.join()
+    return results
+
+
+def _many_rows(fn: Many, url: str, n: int, expected: str, events: int,
+               rounds: int) -> dict[str, Any]:
+    runs = [timed_many(fn, url, n, expected) for _ in range(rounds)]
+    bad = [r for r in runs if isinstance(r, str)]
+    if bad:
+        return {"status": bad[0]}
+    walls = [r[0] for r in runs if not isinstance(r, str)]
+    cpus = [r[1] for r in runs if not isinstance(r, str)]
+    total = events * n
+    return {"status": "ok", "median_s": statistics.median(walls),
+            "events_per_s": total / statistics.median(walls),
+            "cpu_us_per_event": statistics.median(cpus) / total * 1e6}
+
+
+def _print_level(n: int, rows: dict[str, dict[str, Any]]) -> None:
+    base = rows.get("openai async", {})
+    for name, row in rows.items():
+        if row["status"] != "ok":
+            print(f"{n:>4}  {name:<18}{row['status']}")
+            continue
+        ratio = cpu = ""
+        if base.get("status") == "ok":
+            ratio = f"{row['events_per_s'] / base['events_per_s']:.1f}x"
+            cpu = f"{row['cpu_us_per_event'] / base['cpu_us_per_event']:.3f}"
+            row["x_openai_events_per_s"] = row["events_per_s"] / base["events_per_s"]
+            row["cpu_vs_openai"] = row["cpu_us_per_event"] / base["cpu_us_per_event"]
+        print(f"{n:>4}  {name:<18}{row['median_s']:>9.3f}{row['events_per_s']:>12,.0f}"
+              f"{row['cpu_us_per_event']:>14.2f}{ratio:>15}{cpu:>14}")
+
+
 # ------------------------------------------------------------------ harness
 def check(text: str, expected: str) -> str:
     if text == expected:
@@ -179,6 +301,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=20240607)
     ap.add_argument("--no-async", action="store_true", help="skip the asyncio contenders")
     ap.add_argument("--json", metavar="FILE", help="also write results as JSON")
+    ap.add_argument("--concurrency", default="1,10,100",
+                    help="comma-separated numbers of concurrent streams ('' to skip)")
+    ap.add_argument("--stream-events", type=int, default=2_000,
+                    help="events per stream in the concurrency runs")
     args = ap.parse_args(argv)
     n = 10_000 if args.quick else args.events
     os.environ["NO_PROXY"] = os.environ["no_proxy"] = "*"
@@ -240,9 +366,17 @@ def main(argv: list[str] | None = None) -> int:
         shown = f"{b / a:.2f}x" if a and b else "n/a (a contender was not timed)"
         print(f"  {label:<5} speed-up = best(openai) / best(sseproto) = {shown}")
 
+    levels = [int(x) for x in args.concurrency.split(",") if x.strip()]
+    many: dict[str, Any] = {}
+    if levels:
+        few_tokens = gen_tokens(rng, args.stream_events - 2)
+        few, few_text = chunk_objs(rng, few_tokens), "".join(few_tokens)
+        many = concurrency(sse_stream(few), few_text, len(few), levels, args.rounds)
+
     if args.json:
         report = {"versions": vers, "events": len(objs), "bytes": len(body), "seed": args.seed,
-                  "rounds": args.rounds, "rows": rows, "speedup": speedups}  # fmt: skip
+                  "rounds": args.rounds, "rows": rows, "speedup": speedups,
+                  "concurrency": many}  # fmt: skip
         Path(args.json).write_text(json.dumps(report, indent=2))
         print(f"\nwrote {args.json}")
     return 0

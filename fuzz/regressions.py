@@ -202,6 +202,16 @@ def all_vectors() -> dict[str, list[dict[str, Any]]]:
                " not committed (no block was dispatched) whatever the split.",
                b"id\ndata:t json\n\n", target="sse", kwargs={"max_event_size": 5}),
     ]
+    files["v2-empty-lines-in-open-frame"] = [
+        vector("empty-lines-bomb-in-open-frame",
+               "A JSON frame left open, then 64 KiB of empty lines (each one whitespace,"
+               " counted as a repair): read at regex speed, not one Python step per line.",
+               b"data: {\n" + b"\n" * (1 << 16), max_seconds=2.0),
+        vector("empty-lines-in-open-frame-over-the-limit",
+               "The same run crossing max_event_size: the same error and count whatever the"
+               " split.", b"data: {\n" + b"\n" * 64 + b"}\n\n",
+               kwargs={"max_event_size": 40}),
+    ]
     return files
 
 

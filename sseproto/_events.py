@@ -16,6 +16,7 @@ more, and a chat stream creates one event per token.
 
 from __future__ import annotations
 
+import reprlib
 from collections.abc import Callable
 from dataclasses import dataclass, fields
 from typing import Any, TypeVar
@@ -40,6 +41,21 @@ class ServerSentEvent:
     retry: int | None = None
 
 
+# The chunk in an event's repr(): its first keys and short values, never all of it.
+_CHUNK = reprlib.Repr()
+_CHUNK.maxlevel, _CHUNK.maxdict, _CHUNK.maxlist, _CHUNK.maxstring = 2, 4, 2, 30
+
+
+def _repr_with_chunk(event: Any) -> str:
+    """``Name(field=value, ...)`` with the ``chunk`` field summarised."""
+    parts = []
+    for item in fields(event):
+        value = getattr(event, item.name)
+        text = _CHUNK.repr(value) if item.name == "chunk" else repr(value)
+        parts.append(f"{item.name}={text}")
+    return f"{type(event).__name__}({', '.join(parts)})"
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Delta:
     """One choice delta of a chat stream, in arrival order.
@@ -58,6 +74,8 @@ class Delta:
     refusal: str | None = None
     tool_calls: list[dict[str, Any]] | None = None
     chunk: dict[str, Any]
+
+    __repr__ = _repr_with_chunk
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -82,6 +100,8 @@ class Final:
     tool_calls: list[dict[str, Any]] | None = None
     usage: dict[str, Any] | None = None
     chunk: dict[str, Any] | None = None
+
+    __repr__ = _repr_with_chunk
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

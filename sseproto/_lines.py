@@ -20,6 +20,7 @@ terminator search looks only at the new bytes.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any, TypeVar, overload
 
@@ -32,6 +33,9 @@ __all__ = ["DEFAULT_MAX_LINE_SIZE", "LineSplitter", "in_windows", "parse_field"]
 
 
 _BOM = b"\xef\xbb\xbf"
+
+# A CR that is not the first half of a CRLF (it ends a line on its own).
+_LONE_CR = re.compile(rb"\r(?!\n)")
 
 #: Large reads are processed in windows of this size, so the decoded text
 #: and line lists alive at once stay bounded whatever the caller passes.
@@ -152,6 +156,8 @@ class LineSplitter:
         # CR and LF are never part of a multi-byte sequence, so line ends can
         # be normalised on the bytes, where it is cheapest.
         if b"\r" in region:
+            if _LONE_CR.search(region) is None:  # CRLF only: drop the CRs, quickest
+                return region.replace(b"\r", b"")
             region = region.replace(b"\r\n", b"\n")
             if b"\r" in region:
                 region = region.replace(b"\r", b"\n")

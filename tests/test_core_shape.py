@@ -302,7 +302,6 @@ def test_reprs_say_what_the_decoders_are() -> None:
 # --- layering ---------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(strict=True, reason="the clients load eagerly until issue 12's lazy loading")
 def test_import_sseproto_imports_no_io_module() -> None:
     # The core itself imports none (tests/test_layers.py checks its sources);
     # `import sseproto` must not either: the clients and tools load on first use.
@@ -358,3 +357,12 @@ def test_a_binary_framing_and_its_dialect_plug_in() -> None:
         events = [ev for piece in pieces for ev in chat.feed(piece)] + chat.close()
         assert [type(ev).__name__ for ev in events] == ["Delta", "Delta", "Final", "Done"]
         assert chat.done and chat.result.text == "ab"
+
+
+def test_an_event_repr_summarises_its_chunk() -> None:
+    big = {"choices": [{"index": 0, "delta": {"content": "x" * 500}}], "pad": "y" * 5000}
+    delta = sseproto.Delta(index=0, content="x", chunk=big)
+    text = repr(delta)
+    assert text.startswith("Delta(index=0, content='x', reasoning=None,") and len(text) < 200
+    final = sseproto.Final(index=0, generated_text="x", chunk=big)
+    assert "generated_text='x'" in repr(final) and len(repr(final)) < 250

@@ -190,7 +190,8 @@ def test_memory_is_bounded_by_the_limits_not_the_stream() -> None:
 def test_error_classes_form_the_documented_hierarchy() -> None:
     assert issubclass(sseproto.LimitExceeded, sseproto.RemoteProtocolError)
     assert issubclass(sseproto.IncompleteStream, sseproto.RemoteProtocolError)
-    assert issubclass(sseproto.HTTPStatusError, sseproto.RemoteProtocolError)
+    assert issubclass(sseproto.HTTPStatusError, sseproto.Error)  # (v2) not a ProtocolError
+    assert not issubclass(sseproto.HTTPStatusError, sseproto.ProtocolError)
     assert issubclass(sseproto.RemoteProtocolError, sseproto.ProtocolError)
     assert issubclass(sseproto.LocalProtocolError, sseproto.ProtocolError)
     assert issubclass(sseproto.ProtocolError, sseproto.Error)

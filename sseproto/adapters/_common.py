@@ -1,22 +1,22 @@
-"""What every adapter shares: the response check and the chat-stream end rules.
+"""What every adapter shares: the response head, and the chat-stream end rules.
 
-Both call into the client's own code (:func:`sseproto._http.status_error`,
-``wrong_content_type``, ``incomplete_chat``), so an adapter raises the
-same errors, with the same messages, as :class:`sseproto.Client`.
+The response policy (status, Content-Type, error bodies) comes from
+:mod:`sseproto._policy`, the module the clients use too, so an adapter
+raises the same errors, with the same messages, as :class:`sseproto.Client`.
+The loops themselves are in ``_async_common.py`` (written once) and
+``_sync_common.py`` (generated from it by ``scripts/unasync.py``).
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator
+from collections.abc import Iterable
 
-from .._chat import ChatStreamDecoder
-from .._errors import RemoteProtocolError
-from .._events import ChatEvent, ServerSentEvent, StreamError
-from .._http import MAX_ERROR_BODY, ResponseHead, status_error
-from .._sse import SSEDecoder
-from ..client import STREAM_TYPES, incomplete_chat, wrong_content_type
+from .._events import ChatEvent, StreamError
+from .._http import ResponseHead
+from .._limits import Limits
+from .._policy import chat_decoder, incomplete_chat
 
-__all__ = ["achecked", "aiter_chat", "aiter_sse", "checked", "head", "iter_chat", "iter_sse"]
+__all__ = ["ChatFeed", "head"]
 
 
 def head(status_code: int, reason: str | None,
@@ -29,50 +29,7 @@ def head(status_code: int, reason: str | None,
     return ResponseHead(status_code, reason or "", joined)
 
 
-def _rejected(head: ResponseHead) -> bool:
-    """Is the response an error (non-2xx, or 2xx that is not an event stream)?"""
-    return not 200 <= head.status_code < 300 or head.content_type not in STREAM_TYPES
-
-
-def _error(head: ResponseHead, body: bytes) -> RemoteProtocolError:
-    body = body[:MAX_ERROR_BODY]
-    if not 200 <= head.status_code < 300:
-        return status_error(head, body)
-    return wrong_content_type(head, body)
-
-
-def checked(head: ResponseHead, chunks: Iterable[bytes]) -> Iterator[bytes]:
-    """``chunks``, once the response passed the client's status and Content-Type check.
-
-    A rejected response raises the client's error, built from at most 64 KiB
-    of the body.
-    """
-    if not _rejected(head):
-        yield from chunks
-        return
-    body = bytearray()
-    for chunk in chunks:
-        body += chunk
-        if len(body) >= MAX_ERROR_BODY:
-            break
-    raise _error(head, bytes(body))
-
-
-async def achecked(head: ResponseHead, chunks: AsyncIterable[bytes]) -> AsyncIterator[bytes]:
-    """The async twin of :func:`checked`."""
-    if not _rejected(head):
-        async for chunk in chunks:
-            yield chunk
-        return
-    body = bytearray()
-    async for chunk in chunks:
-        body += chunk
-        if len(body) >= MAX_ERROR_BODY:
-            break
-    raise _error(head, bytes(body))
-
-
-class _ChatFeed:
+class ChatFeed:
     """A :class:`ChatStreamDecoder` with :meth:`Client.stream_chat`'s end rules.
 
     ``feed`` and ``close`` cut the events after a :class:`StreamError` and
@@ -80,8 +37,8 @@ class _ChatFeed:
     the body ended before ``[DONE]`` and before any ``finish_reason``.
     """
 
-    def __init__(self, dialect: str) -> None:
-        self.decoder = ChatStreamDecoder(dialect)
+    def __init__(self, dialect: str, limits: Limits | None) -> None:
+        self.decoder = chat_decoder(dialect, limits or Limits())
         self.stopped = False
 
     def _cut(self, events: list[ChatEvent]) -> list[ChatEvent]:
@@ -101,45 +58,3 @@ class _ChatFeed:
         error = incomplete_chat(self.decoder, self.stopped)
         if error is not None:
             raise error
-
-
-def iter_chat(chunks: Iterable[bytes], dialect: str) -> Iterator[ChatEvent]:
-    """Chat events from checked body bytes, ending as :meth:`Client.stream_chat` does."""
-    feed = _ChatFeed(dialect)
-    for chunk in chunks:
-        yield from feed.feed(chunk)
-        if feed.stopped:
-            return
-    yield from feed.close()
-    feed.check_end()
-
-
-async def aiter_chat(chunks: AsyncIterable[bytes], dialect: str) -> AsyncIterator[ChatEvent]:
-    """The async twin of :func:`iter_chat`."""
-    feed = _ChatFeed(dialect)
-    async for chunk in chunks:
-        for event in feed.feed(chunk):
-            yield event
-        if feed.stopped:
-            return
-    for event in feed.close():
-        yield event
-    feed.check_end()
-
-
-def iter_sse(chunks: Iterable[bytes]) -> Iterator[ServerSentEvent]:
-    """The :class:`ServerSentEvent` s of checked body bytes."""
-    decoder = SSEDecoder()
-    for chunk in chunks:
-        yield from decoder.feed(chunk)
-    yield from decoder.close()
-
-
-async def aiter_sse(chunks: AsyncIterable[bytes]) -> AsyncIterator[ServerSentEvent]:
-    """The async twin of :func:`iter_sse`."""
-    decoder = SSEDecoder()
-    async for chunk in chunks:
-        for event in decoder.feed(chunk):
-            yield event
-    for event in decoder.close():
-        yield event

@@ -26,22 +26,24 @@ from collections.abc import AsyncIterator
 import aiohttp
 
 from .._events import ChatEvent, ServerSentEvent
-from . import _common
+from .._limits import Limits
+from . import _async_common, _common
 
 __all__ = ["aiter_chat", "aiter_sse"]
 
 
 def _chunks(response: aiohttp.ClientResponse) -> AsyncIterator[bytes]:
     head = _common.head(response.status, response.reason, response.headers.items())
-    return _common.achecked(head, response.content.iter_any())
+    return _async_common.async_checked(head, response.content.iter_any())
 
 
-def aiter_chat(response: aiohttp.ClientResponse,
-               dialect: str = "auto") -> AsyncIterator[ChatEvent]:
+def aiter_chat(response: aiohttp.ClientResponse, dialect: str = "auto", *,
+               limits: Limits | None = None) -> AsyncIterator[ChatEvent]:
     """Chat events of the response; ``IncompleteStream`` if it ends before its end."""
-    return _common.aiter_chat(_chunks(response), dialect)
+    return _async_common.async_iter_chat(_chunks(response), dialect, limits)
 
 
-def aiter_sse(response: aiohttp.ClientResponse) -> AsyncIterator[ServerSentEvent]:
+def aiter_sse(response: aiohttp.ClientResponse, *,
+              limits: Limits | None = None) -> AsyncIterator[ServerSentEvent]:
     """The :class:`~sseproto.ServerSentEvent` s of the response."""
-    return _common.aiter_sse(_chunks(response))
+    return _async_common.async_iter_sse(_chunks(response), limits)

@@ -30,7 +30,8 @@ import httpx
 
 from .._events import ChatEvent, ServerSentEvent
 from .._http import ResponseHead
-from . import _common
+from .._limits import Limits
+from . import _async_common, _common, _sync_common
 
 __all__ = ["aiter_chat", "aiter_sse", "iter_chat", "iter_sse"]
 
@@ -40,21 +41,29 @@ def _head(response: httpx.Response) -> ResponseHead:
                         response.headers.multi_items())
 
 
-def iter_chat(response: httpx.Response, dialect: str = "auto") -> Iterator[ChatEvent]:
+def iter_chat(response: httpx.Response, dialect: str = "auto", *,
+              limits: Limits | None = None) -> Iterator[ChatEvent]:
     """Chat events of a sync response; ``IncompleteStream`` if it ends before its end."""
-    return _common.iter_chat(_common.checked(_head(response), response.iter_bytes()), dialect)
+    chunks = _sync_common.checked(_head(response), response.iter_bytes())
+    return _sync_common.iter_chat(chunks, dialect, limits)
 
 
-def iter_sse(response: httpx.Response) -> Iterator[ServerSentEvent]:
+def iter_sse(response: httpx.Response, *,
+             limits: Limits | None = None) -> Iterator[ServerSentEvent]:
     """The :class:`~sseproto.ServerSentEvent` s of a sync response."""
-    return _common.iter_sse(_common.checked(_head(response), response.iter_bytes()))
+    chunks = _sync_common.checked(_head(response), response.iter_bytes())
+    return _sync_common.iter_sse(chunks, limits)
 
 
-def aiter_chat(response: httpx.Response, dialect: str = "auto") -> AsyncIterator[ChatEvent]:
+def aiter_chat(response: httpx.Response, dialect: str = "auto", *,
+               limits: Limits | None = None) -> AsyncIterator[ChatEvent]:
     """Chat events of an async response (from ``httpx.AsyncClient``)."""
-    return _common.aiter_chat(_common.achecked(_head(response), response.aiter_bytes()), dialect)
+    chunks = _async_common.async_checked(_head(response), response.aiter_bytes())
+    return _async_common.async_iter_chat(chunks, dialect, limits)
 
 
-def aiter_sse(response: httpx.Response) -> AsyncIterator[ServerSentEvent]:
+def aiter_sse(response: httpx.Response, *,
+              limits: Limits | None = None) -> AsyncIterator[ServerSentEvent]:
     """The :class:`~sseproto.ServerSentEvent` s of an async response."""
-    return _common.aiter_sse(_common.achecked(_head(response), response.aiter_bytes()))
+    chunks = _async_common.async_checked(_head(response), response.aiter_bytes())
+    return _async_common.async_iter_sse(chunks, limits)

@@ -24,21 +24,24 @@ from collections.abc import Iterator
 import requests
 
 from .._events import ChatEvent, ServerSentEvent
-from . import _common
+from .._limits import Limits
+from . import _common, _sync_common
 
 __all__ = ["iter_chat", "iter_sse"]
 
 
 def _chunks(response: requests.Response) -> Iterator[bytes]:
     head = _common.head(response.status_code, response.reason, response.headers.items())
-    return _common.checked(head, response.iter_content(chunk_size=None))
+    return _sync_common.checked(head, response.iter_content(chunk_size=None))
 
 
-def iter_chat(response: requests.Response, dialect: str = "auto") -> Iterator[ChatEvent]:
+def iter_chat(response: requests.Response, dialect: str = "auto", *,
+              limits: Limits | None = None) -> Iterator[ChatEvent]:
     """Chat events of the response; ``IncompleteStream`` if it ends before its end."""
-    return _common.iter_chat(_chunks(response), dialect)
+    return _sync_common.iter_chat(_chunks(response), dialect, limits)
 
 
-def iter_sse(response: requests.Response) -> Iterator[ServerSentEvent]:
+def iter_sse(response: requests.Response, *,
+             limits: Limits | None = None) -> Iterator[ServerSentEvent]:
     """The :class:`~sseproto.ServerSentEvent` s of the response."""
-    return _common.iter_sse(_chunks(response))
+    return _sync_common.iter_sse(_chunks(response), limits)

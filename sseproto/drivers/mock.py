@@ -39,7 +39,7 @@ class MockTransport:
             raise TransportError("send on a closed MockTransport")
         self.sent.append(data)
 
-    def receive(self, max_bytes: int = 65536) -> bytes:
+    def receive(self, max_bytes: int = 65536, timeout: float | None = None) -> bytes:
         if not self._chunks:
             return b""
         chunk = self._chunks.pop(0)
@@ -65,7 +65,7 @@ class AsyncMockTransport:
     async def send(self, data: bytes) -> None:
         self._mock.send(data)
 
-    async def receive(self, max_bytes: int = 65536) -> bytes:
+    async def receive(self, max_bytes: int = 65536, timeout: float | None = None) -> bytes:
         return self._mock.receive(max_bytes)
 
     async def close(self) -> None:

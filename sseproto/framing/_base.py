@@ -159,7 +159,8 @@ class LineFramer:
     its splitter over, so nothing is read twice.
     """
 
-    __slots__ = ("_counts", "_ended", "_lines", "_region", "max_event_size", "on_malformed")
+    __slots__ = ("_counts", "_deferred", "_ended", "_lines", "_region", "max_event_size",
+                 "on_malformed")
 
     def __init__(self, limits: Limits, on_malformed: str = "raise",
                  lines: LineSplitter | None = None) -> None:
@@ -169,6 +170,7 @@ class LineFramer:
         self.on_malformed = on_malformed
         self._counts = Repairs()
         self._ended = False  # the framing's end marker was read: the rest is ignored
+        self._deferred: list[bytes] = []  # lines of a frame waiting for more (see _waits)
         # The raw bytes behind the text being read, and their stream offset,
         # when they are not the splitter's last region (see _raw_region).
         self._region: tuple[bytes, int] | None = None
@@ -199,6 +201,9 @@ class LineFramer:
         except LimitExceeded as exc:  # a line over max_line_size, still unterminated
             return self._flush_then_raise(exc)
         if text:
+            if self._deferred and self._waits(text):
+                self._hold(text)  # lines that cannot end the waiting frame
+                return ()
             return self._frames(text, False)
         if self._lines.error is not None:
             return self._frames(b"", False)
@@ -216,6 +221,14 @@ class LineFramer:
         return self._close(tail)
 
     def _frames(self, text: bytes, final: bool) -> Iterator[Frame]:
+        raise NotImplementedError
+
+    def _waits(self, text: bytes) -> bool:
+        """Can the frame held back (``_deferred``) go on waiting, ``text`` unread?"""
+        return False
+
+    def _hold(self, text: bytes) -> None:
+        """Add ``text`` to the frame held back."""
         raise NotImplementedError
 
     def _flush_then_raise(self, error: LimitExceeded) -> Iterator[Frame]:

@@ -59,6 +59,8 @@ _TEXT_MODE: Any = float("inf")
 
 _NOTHING: tuple[Frame, ...] = ()
 
+_EMPTY_LINES = re.compile(rb"\n+")
+
 _loads = orjson.loads
 _JSONError = orjson.JSONDecodeError
 
@@ -174,6 +176,22 @@ class SSELineRules(LineFramer):
         else:
             self._unprefixed += 1
         return self._append(line)
+
+    def _blank_lines(self, text: bytes, pos: int) -> int:
+        """A run of empty lines inside an open JSON frame, at ``pos``: whitespace, each
+        counted as a repair, read at once (a bomb of them costs no Python loop).
+        Returns where the run ends.  As :meth:`_continue` would, line by line."""
+        end = _EMPTY_LINES.match(text, pos).end()  # type: ignore[union-attr]
+        pieces, mark = self._pieces, self._mark
+        assert pieces is not None and mark is not None
+        room = self.max_event_size - self._size  # each empty line adds its LF
+        if end - pos > room:
+            self._counts.add("blank_line_in_json", max(room, 0) + 1)
+            raise self._too_large(mark, "the JSON frame")
+        self._counts.add("blank_line_in_json", end - pos)
+        pieces.append(b"\n" * (end - pos - 1))  # joined with LF: end - pos empty lines
+        self._size += end - pos
+        return end
 
     def _append(self, line: bytes) -> tuple[Frame, ...]:
         pieces, mark = self._pieces, self._mark

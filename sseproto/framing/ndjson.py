@@ -22,6 +22,7 @@ how the bytes were split into reads.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -35,6 +36,7 @@ __all__ = ["NDJSONFramer"]
 _loads = orjson.loads
 _JSONError = orjson.JSONDecodeError
 _BLANK = b" \t"
+_EMPTY_LINES = re.compile(rb"\n+")
 
 
 class NDJSONFramer(LineFramer):
@@ -47,6 +49,9 @@ class NDJSONFramer(LineFramer):
         end = len(text)
         largest = self.max_event_size
         while pos < end:
+            if text[pos] == 10:  # runs of empty lines are skipped at regex speed
+                pos = _EMPTY_LINES.match(text, pos).end()  # type: ignore[union-attr]
+                continue
             newline = text.index(b"\n", pos)
             line = text[pos:newline]
             if line.strip(_BLANK):

@@ -26,7 +26,7 @@ parsed again, so the result is the one the decoded lines would give.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import orjson
@@ -35,15 +35,20 @@ from .._errors import LimitExceeded
 from .._limits import Limits
 from .._lines import LineSplitter
 from ._base import RUN, Frame, Mark
-from ._sse_rules import SSELineRules
+from ._sse_rules import _TEXT_MODE, SSELineRules
 
 __all__ = ["SSEFramer"]
+
+#: What _fast returns when it held a frame back.
+_DEFERRED = -2
 
 #: How many times a frame may wait for more lines after its candidate failed to parse.
 _ATTEMPTS = 3
 
 #: The first bytes of an empty line (LF) and of a comment line (":").
 _IDLE_BYTES = b"\n:"
+
+_EMPTY_LINES = re.compile(rb"\n+")
 
 # Empty lines and comment lines: one of them at least.
 _IDLE_LINES = re.compile(rb"(?:\n|:[^\n]*\n)+")
@@ -60,7 +65,7 @@ class SSEFramer(SSELineRules):
     dropped and counted).
     """
 
-    __slots__ = ("_attempts", "_deferred", "_deferred_end", "_deferred_raw", "_deferred_size",
+    __slots__ = ("_attempts", "_deferred_end", "_deferred_raw", "_deferred_size",
                  "_deferred_start", "_next_blank", "_next_data")
 
     def __init__(self, limits: Limits, on_malformed: str = "raise",
@@ -68,25 +73,11 @@ class SSEFramer(SSELineRules):
         super().__init__(limits, on_malformed, lines)
         # An incomplete frame at the end of a block waits for the blocks that
         # complete it (see _frames), with the raw bytes behind it for error offsets.
-        self._deferred: list[bytes] = []
         self._deferred_raw: list[bytes] = []
         self._deferred_size = 0
         self._deferred_start = self._deferred_end = 0  # stream offsets of the raw bytes
         self._attempts = 0  # times the waiting frame was tried whole and held back again
         self._next_data = self._next_blank = -1
-
-    def feed(self, data: bytes) -> Iterable[Frame]:
-        if not self._deferred or self._ended:
-            return super().feed(data)
-        # A frame is waiting: lines that cannot end it are only added to it.
-        try:
-            text = self._lines.feed(data)
-        except LimitExceeded as exc:
-            return self._flush_then_raise(exc)
-        if text and self._waits(text):
-            self._hold(text)
-            return ()
-        return self._frames(text, False) if text or self._lines.error else ()
 
     def _frames(self, text: bytes, final: bool) -> Iterator[Frame]:
         """The frames ``text`` (LF-terminated lines) completes; ``final``: no more will come."""
@@ -100,28 +91,21 @@ class SSEFramer(SSELineRules):
         pos = 0
         end = len(text)
         self._next_data = self._next_blank = -1  # searches, never repeated
-        largest = self.max_event_size + 1
         while pos < end:
             if self._pieces is None and text[pos] in _IDLE_BYTES:
                 pos = self._idle(text, pos)
                 continue
             if self._pieces is None and text[pos] == 100:  # "d"
-                if self._blank_seen and not self._event:
-                    run, after = self._conforming(text, pos, end, largest)
-                    if run:
-                        yield RUN, run
-                        pos = after
-                        self._attempts = 0
-                        continue
-                if text.startswith((b"data: {", b"data:{"), pos):
-                    frame, stop = self._whole_candidate(text, pos, end, largest)
-                    if frame is not None:
-                        yield frame
-                        pos = stop
-                        continue
-                    if stop == end and self._attempts < _ATTEMPTS and not final:
-                        self._defer(text, pos)
-                        break
+                frame, after = self._fast(text, pos, end, final)
+                if frame is not None:
+                    yield frame
+                    pos = after
+                    continue
+                if after == _DEFERRED:
+                    break
+            if text[pos] == 10 and self._pieces is not None and self._depth is not _TEXT_MODE:
+                pos = self._blank_lines(text, pos)
+                continue
             newline = text.index(b"\n", pos)
             for frame in self._line(text, pos, newline):
                 yield frame
@@ -130,6 +114,26 @@ class SSEFramer(SSELineRules):
             pos = newline + 1
         if self._lines.error is not None and not final:
             yield from self._flush_then_raise(self._lines.error)
+
+    def _fast(self, text: bytes, pos: int, end: int, final: bool) -> tuple[Frame | None, int]:
+        """The fast path at a line starting with "d" outside a frame: a run of conforming
+        frames, or one frame whose candidate parses whole, and where it ends; else
+        ``(None, _DEFERRED)`` when the frame was held back, ``(None, -1)`` otherwise."""
+        largest = self.max_event_size + 1
+        if self._blank_seen and not self._event:
+            run, after = self._conforming(text, pos, end, largest)
+            if run:
+                self._attempts = 0
+                return (RUN, run), after
+        if not text.startswith((b"data: {", b"data:{"), pos):
+            return None, -1
+        frame, stop = self._whole_candidate(text, pos, end, largest)
+        if frame is not None:
+            return frame, stop
+        if stop == end and self._attempts < _ATTEMPTS and not final:
+            self._defer(text, pos)
+            return None, _DEFERRED
+        return None, -1
 
     def _whole_candidate(self, text: bytes, pos: int, end: int,
                          largest: int) -> tuple[Frame | None, int]:
@@ -167,7 +171,11 @@ class SSEFramer(SSELineRules):
             self._blank_seen = True
             self._event = ""
             return pos + 1
-        end = _IDLE_LINES.match(text, pos).end()  # type: ignore[union-attr]
+        end = pos
+        if byte == 10:  # empty lines alone: the quickest pattern
+            end = _EMPTY_LINES.match(text, pos).end()  # type: ignore[union-attr]
+        if text.startswith(b":", end):
+            end = _IDLE_LINES.match(text, end).end()  # type: ignore[union-attr]
         comments = text.count(b"\n:", pos, end - 1) + (byte == 58)
         if comments:
             self._counts.add("keep_alives", comments)

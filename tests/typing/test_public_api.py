@@ -10,7 +10,6 @@ the checks are also true at run time.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
 from typing import Any, assert_never, assert_type
 
 import pytest
@@ -28,6 +27,7 @@ from sseproto import (
     SSEDecoder,
     StreamError,
 )
+from sseproto.client import AsyncStream, Stream
 from sseproto.drivers import AsyncMockTransport, MockTransport
 
 CHAT = (b'data: {"choices":[{"index":0,"delta":{"content":"Hi"},"finish_reason":null}]}\n\n'
@@ -125,16 +125,16 @@ def check_clients() -> tuple[list[ChatEvent], list[ChatEvent]]:
     mock = MockTransport([response("200 OK", "text/event-stream", CHAT)])
     with Client("http://api.test/v1", transport=mock) as client:
         stream = client.stream_chat(payload)
-        assert_type(stream, Iterator[ChatEvent])
-        assert_type(client.stream_sse("GET", "/events"), Iterator[ServerSentEvent])
+        assert_type(stream, Stream[ChatEvent])
+        assert_type(client.stream_sse("GET", "/events"), Stream[ServerSentEvent])
         sync_events = list(stream)
 
     async def run() -> list[ChatEvent]:
         amock = AsyncMockTransport([response("200 OK", "text/event-stream", CHAT)])
         async with AsyncClient("http://api.test/v1", transport=amock) as client:
             stream = client.stream_chat(payload)
-            assert_type(stream, AsyncIterator[ChatEvent])
-            assert_type(client.stream_sse("GET", "/events"), AsyncIterator[ServerSentEvent])
+            assert_type(stream, AsyncStream[ChatEvent])
+            assert_type(client.stream_sse("GET", "/events"), AsyncStream[ServerSentEvent])
             return [ev async for ev in stream]
 
     return sync_events, asyncio.run(run())
