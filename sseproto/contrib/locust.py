@@ -105,9 +105,9 @@ class ChatStreamUser(User):
         stats = StreamStats()
         started = time.perf_counter()
         try:
-            for event in self.client.stream_chat({**payload, "stream": True},
-                                                 path or self.path):
-                _observe(event, stats, time.perf_counter() - started)
+            with self.client.stream_chat({**payload, "stream": True}, path or self.path) as stream:
+                for event in stream:
+                    _observe(event, stats, time.perf_counter() - started)
         except sseproto.Error as exc:
             stats.error = StreamFailure(_reason(exc))
         stats.total = time.perf_counter() - started
