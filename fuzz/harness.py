@@ -63,6 +63,20 @@ CHAT_CONFIGS: list[tuple[str, dict[str, Any]]] = [
                              "on_malformed": "skip"}),
 ]
 
+#: The provider dialects (Gemini, Bedrock's binary event stream, reasoning and
+#: refusals, Mistral's content parts): target ``providers`` (also in ``all``).
+PROVIDER_CONFIGS: list[tuple[str, dict[str, Any]]] = [
+    ("prov-auto", {}),
+    ("prov-auto-skip", {"on_malformed": "skip"}),
+    ("prov-gemini", {"dialect": "gemini"}),
+    ("prov-gemini-skip", {"dialect": "gemini", "on_malformed": "skip"}),
+    ("prov-bedrock", {"dialect": "bedrock"}),
+    ("prov-bedrock-skip", {"dialect": "bedrock", "on_malformed": "skip"}),
+    ("prov-bedrock-200", {"dialect": "bedrock", "max_event_size": 200}),
+    ("prov-anthropic-skip", {"dialect": "anthropic", "on_malformed": "skip"}),
+    ("prov-openai-skip", {"dialect": "openai", "on_malformed": "skip"}),
+]
+
 #: Inputs shorter than this are also fed one byte at a time (every config).
 BYTEWISE_ALL = 1024
 #: Inputs shorter than this are fed one byte at a time for a few configs.
@@ -79,6 +93,8 @@ def configs_for(target: str) -> list[tuple[str, str, dict[str, Any]]]:
         out += [("sse", name, kw) for name, kw in SSE_CONFIGS]
     if target in ("chat", "all"):
         out += [("chat", name, kw) for name, kw in CHAT_CONFIGS]
+    if target in ("providers", "all"):
+        out += [("chat", name, kw) for name, kw in PROVIDER_CONFIGS]
     return out
 
 

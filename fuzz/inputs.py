@@ -32,8 +32,13 @@ def seed_corpus(rng: random.Random, hypothesis_examples: int = 150) -> list[byte
                     corpus.append(bytes.fromhex(vector["input_hex"]))
     for path in sorted((ROOT / "spec" / "samples").glob("*.sse")):
         corpus.append(path.read_bytes())
+    for pattern in ("*.sse", "*.ndjson", "*.eventstream"):  # real provider streams
+        corpus += [path.read_bytes() for path in sorted((ROOT / "spec" / "captures").glob(pattern))]
     corpus += hypothesis_streams(rng.randrange(2**32), hypothesis_examples)
     corpus += [generate_chat_stream(rng) for _ in range(300)]
+    from providers import generate_provider_stream  # (it imports this module)
+
+    corpus += [generate_provider_stream(rng) for _ in range(300)]
     return [item for item in corpus if len(item) <= MAX_CORPUS_INPUT]
 
 
@@ -218,6 +223,10 @@ TOKENS = [
     b'"delta":', b'"content":', b'"tool_calls":[{"index":"x"}]', b'"error":', b'"token":',
     b'"generated_text":', b'"finish_reason":"stop"', b'"usage":', b'{"choices":[]}',
     b'{"error":{"message":"x"}}', b'"object":"error"', b'"special":true', b'"details":',
+    b'"candidates":[', b'"parts":[{"text":', b'"thought":true', b'"finishReason":"STOP"',
+    b'"reasoning_content":', b'"refusal":', b'"content":[{"type":"thinking","thinking":',
+    b"\x00\x00\x00\x10\x00\x00\x00\x00\x05\xc2\x48\xeb\x7d\x98\xc8\xff",  # an empty message
+    b"\x00\x00\x00", b"\x07\x00\x05event", b"\x0b:event-type",
 ]
 
 

@@ -212,6 +212,40 @@ def all_vectors() -> dict[str, list[dict[str, Any]]]:
                " split.", b"data: {\n" + b"\n" * 64 + b"}\n\n",
                kwargs={"max_event_size": 40}),
     ]
+    files.update(provider_vectors())
+    return files
+
+
+def provider_vectors() -> dict[str, list[dict[str, Any]]]:
+    """What fuzzing the provider dialects and the event-stream framing found."""
+    files: dict[str, list[dict[str, Any]]] = {}
+    files["end-marker-held-back-at-close"] = [
+        vector("tgi-end-frame-deferred",
+               "A TGI frame with invalid UTF-8 in a key ends the stream; fed whole it is held"
+               " back to close(), where the unterminated last block was not counted (bytewise"
+               " it was).",
+               bytes.fromhex("0a646174613a7b22223a312c22746f6b656e223a7b22223a312c22223a22222c"
+                             "22223a66616c73657d2c2267656e6572617465645f74657874223a22222c2280"
+                             "223a7b22223a22227d7d0a"), kwargs={"on_malformed": "skip"}),
+        vector("done-then-long-line",
+               "[DONE] without its empty line, then a line over max_line_size in the same read:"
+               " whether the empty line is looked for must not depend on the split.",
+               b"\ndata: [DONE]\ndata: {" + b'"a":1,' * 20 + b"}\n\ndata: [DONE]\n\n",
+               kwargs={"max_event_size": 64, "max_line_size": 64}),
+    ]
+    deep_args = b'{"a":' * 300 + b"1" + b"}" * 300
+    files["deep-tool-arguments"] = [
+        vector("gemini-function-call-args",
+               "Gemini functionCall args nested 300 levels: orjson reads them but cannot write"
+               " them back as arguments text (a TypeError, not a ShapeError).",
+               b'data: {"candidates":[{"content":{"parts":[{"functionCall":{"name":"f","args":'
+               + deep_args + b"}}]}}]}\n\n", kwargs={"dialect": "gemini"}),
+        vector("ollama-tool-arguments",
+               "The same for Ollama's tool-call arguments object.",
+               b'{"model":"m","message":{"content":"","tool_calls":[{"function":{"name":"f",'
+               b'"arguments":' + deep_args + b"}}]},\"done\":false}\n".replace(b'\\"', b'"'),
+               kwargs={"dialect": "ollama"}),
+    ]
     return files
 
 

@@ -48,6 +48,7 @@ from inputs import (
     mutate,
     seed_corpus,
 )
+from providers import generate_provider_stream, provider_families
 from report import minimise, save_failure
 
 
@@ -56,9 +57,9 @@ def run_adversarial(checker: Checker, target: str, budget: float, max_size: int)
     failures: list[Failure] = []
     deadline = time.monotonic() + budget
     configs = {name: (tgt, kw) for tgt, name, kw in configs_for(target)}
-    chosen = [c for c in ("sse", "sse-16", "chat-auto", "chat-auto-skip", "chat-tgi-skip")
-              if c in configs]
-    for family, where, make in adversarial_families():
+    chosen = [c for c in ("sse", "sse-16", "chat-auto", "chat-auto-skip", "chat-tgi-skip",
+                          "prov-auto", "prov-bedrock-skip") if c in configs]
+    for family, where, make in adversarial_families() + provider_families():
         for cfg in chosen:
             tgt, kwargs = configs[cfg]
             if where not in ("all", tgt):
@@ -227,8 +228,11 @@ class Fuzzer:
     def next_input(self, queue: list[bytes], corpus: list[bytes]) -> bytes:
         if queue:
             return queue.pop()
-        if self.rng.random() < 0.08:
+        roll = self.rng.random()
+        if roll < 0.08:
             return generate_chat_stream(self.rng)
+        if roll < 0.16 and self.args.target in ("providers", "all"):
+            return generate_provider_stream(self.rng)
         return mutate(self.rng, self.rng.choice(corpus), corpus)
 
     def summary(self, start: float) -> int:
@@ -282,7 +286,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--minutes", type=float, default=2.0)
     parser.add_argument("--seed", type=int, default=int(time.time()) % 100000)
-    parser.add_argument("--target", choices=["sse", "chat", "all"], default="all")
+    parser.add_argument("--target", choices=["sse", "chat", "providers", "all"],
+                        default="all")
     parser.add_argument("--atheris", action="store_true",
                         help="run under atheris (coverage-guided); flags after -- go to libFuzzer")
     parser.add_argument("--no-adversarial", dest="adversarial", action="store_false",

@@ -450,6 +450,7 @@ class AsyncClient:
                 yield events
             if http.backlog:
                 await async_checkpoint()
+        exchange.raise_pending()
 
     async def _receive(self, connection: AsyncConnection, exchange: Exchange,
                        deadline: _Deadline) -> None:

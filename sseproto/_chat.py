@@ -132,18 +132,34 @@ class ChatStreamDecoder(DecoderShell[ChatEvent]):
         frames = framer.feed(data) if framer is not None else self._sniff(data)
         if frames and self._run(frames, out):
             self._end()
+            if self.done and isinstance(self._framer, SSEFramer):
+                self._framer.watch_end()
+
+    def _after_end(self, data: bytes) -> None:
+        if isinstance(self._framer, SSEFramer):
+            self._framer.after_end(data)
 
     def _close(self, out: list[ChatEvent], ended: bool) -> None:
         if ended:
+            if isinstance(self._framer, SSEFramer):
+                self._framer.end_of_input()  # an end marker without its empty line
             return
         framer = self._framer
         frames = framer.close() if framer is not None else self._sniff_close()
-        if not self._run(frames, out) and self._dialect is not None:
-            out += self._dialect.close()
+        if self._run(frames, out):
+            if self.done and isinstance(self._framer, SSEFramer):
+                self._framer.ended_at_close()  # by a frame held back until close()
+        elif self._dialect is not None:
+            events = self._dialect.close()
+            out += events
+            # A protocol whose normal end is the end of the body (Gemini, Bedrock).
+            self.done = bool(events) and type(events[-1]) is Done
 
     def _park_room(self) -> int:
         splitter = self._splitter
-        return splitter.room if splitter is not None else 0
+        if splitter is None or not self._sniffed:  # a first byte 0x00 may yet be binary
+            return 0
+        return splitter.room
 
     # --- frames to events -----------------------------------------------------------
 

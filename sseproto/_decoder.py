@@ -83,6 +83,8 @@ class DecoderShell(Generic[T]):
                 self._parked.append(data)
                 return []
         if self._state is not _OPEN:
+            if self._state is _ENDED:
+                self._after_end(data)
             return self._not_open()
         parked = self._parked
         if parked:  # these reads and this one, as one read
@@ -127,6 +129,9 @@ class DecoderShell(Generic[T]):
     def _close(self, out: list[T], ended: bool) -> None:
         raise NotImplementedError
 
+    def _after_end(self, data: bytes) -> None:
+        """Bytes fed after the stream ended; they produce nothing (a subclass may look)."""
+
     def _park_room(self) -> int:
         """How many bytes without CR or LF may be parked now (0: none)."""
         return 0
@@ -151,12 +156,23 @@ class DecoderShell(Generic[T]):
             for start in range(0, len(data), WINDOW):
                 self._feed(data[start : start + WINDOW], out)
                 if self._state is not _OPEN:
+                    if self._state is _ENDED:
+                        self._after_end(data[start + WINDOW :])
                     break  # ended: the rest is ignored
         except ProtocolError as exc:
             self._fail(exc, out)
         else:
             self._park_limit = self._park_room() + 1 if self._state is _OPEN else 0
         return out
+
+    def raise_pending(self) -> None:
+        """Raise the error held back because the same call returned events first, if any.
+
+        A caller that stops after :meth:`close` calls this so that an error
+        found after the last events is not lost.
+        """
+        if self._state is _FAILED and self._pending:
+            self._not_open()
 
     def _fail(self, exc: ProtocolError, out: list[T]) -> None:
         self._state = _FAILED

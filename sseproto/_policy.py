@@ -171,6 +171,11 @@ class Exchange:
         self._eof = False
         self._error_body: bytearray | None = None
 
+    def raise_pending(self) -> None:
+        """Raise an error the decoder found after the last events it returned, if any."""
+        if self.decoder is not None:
+            self.decoder.raise_pending()
+
     def receive_data(self, http: HTTPConnection, data: bytes) -> None:
         """Give received bytes (``b""``: the server closed) to the connection."""
         self._eof = not data

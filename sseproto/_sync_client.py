@@ -451,6 +451,7 @@ class Client:
                 yield events
             if http.backlog:
                 checkpoint()
+        exchange.raise_pending()
 
     def _receive(self, connection: Connection, exchange: Exchange,
                        deadline: _Deadline) -> None:

@@ -29,6 +29,8 @@ from ._errors import ProtocolError, snippet
 from ._events import Delta, Done, Final, StreamError
 from ._lines import parse_field
 from ._sse import SSEDecoder
+from .dialects import ShapeError
+from .framing.eventstream import CONTENT_TYPE as EVENTSTREAM
 from .transcript import Transcript
 
 __all__ = ["Finding", "Report", "check"]
@@ -111,12 +113,15 @@ def check(transcript: Transcript, *, dialect: str = "auto", source: str = "") ->
     if not body:
         report.add("empty", "error", "the body is empty")
         return report
+    if body[:1] == b"\x00" or transcript.content_type == EVENTSTREAM:
+        _check_chat(body, dialect, report, "eventstream")  # binary: no text rules apply
+        return report
     _check_encoding(body, report)
     ndjson = body.lstrip()[:1] == b"{" or transcript.content_type == "application/x-ndjson"
     if not ndjson:  # newline-delimited JSON is not SSE: no SSE rules apply
         _check_lines(body, report)
         _check_strict(body, report)
-    _check_chat(body, dialect, report)
+    _check_chat(body, dialect, report, "ndjson" if ndjson else "sse")
     return report
 
 
@@ -126,7 +131,7 @@ def _check_head(transcript: Transcript, report: Report) -> None:
     if not 200 <= transcript.status < 300:
         report.add("status", "error", f"the response status is {transcript.status}")
     kind = transcript.content_type
-    if kind not in ("text/event-stream", "application/x-ndjson"):
+    if kind not in ("text/event-stream", "application/x-ndjson", EVENTSTREAM):
         report.add("content-type", "error",
                    f"Content-Type is {transcript.headers.get('content-type', '(none)')!r},"
                    " not text/event-stream")
@@ -244,7 +249,7 @@ def _after_done_offset(body: bytes) -> int | None:
     return line_end + 1 if line_end >= 0 else None
 
 
-def _check_chat(body: bytes, dialect: str, report: Report) -> None:
+def _check_chat(body: bytes, dialect: str, report: Report, framing: str) -> None:
     """The chat view: recovery repairs, end of stream, finish reasons, generated_text."""
     try:
         strict = ChatStreamDecoder(dialect)
@@ -252,6 +257,8 @@ def _check_chat(body: bytes, dialect: str, report: Report) -> None:
         strict.close()  # an error after the last events is raised here
     except ProtocolError as exc:
         report.first_error = str(exc)
+        if isinstance(exc, ShapeError):  # valid JSON, but not what the dialect knows
+            report.add("unexpected-shape", "error", f"{exc} (field {exc.field})", exc.offset)
     chat = ChatStreamDecoder(dialect, on_malformed="skip")
     try:
         events = chat.feed(body) + chat.close()
@@ -265,7 +272,7 @@ def _check_chat(body: bytes, dialect: str, report: Report) -> None:
     for event in events:
         name = kinds[type(event)]
         report.counts[name] = report.counts.get(name, 0) + 1
-    _repair_findings(report)
+    _repair_findings(report, framing)
     joined: dict[int, str] = {}
     for event in events:
         if isinstance(event, Delta) and event.content:
@@ -283,17 +290,21 @@ def _check_chat(body: bytes, dialect: str, report: Report) -> None:
                        "no finish_reason before the end of the stream")
 
 
-def _repair_findings(report: Report) -> None:
+def _repair_findings(report: Report, framing: str) -> None:
     repairs = report.repairs
+    last = ("the last line has no line break after it (used anyway)" if framing == "ndjson"
+            else "the last frame has no empty line after it, so a strict SSE parser never"
+                 " dispatches it (used anyway)")
     texts = {
         "missing_blank_line": "frames not separated by an empty line (a strict parser joins"
                               " them into one event)",
         "pretty_printed_frames": "JSON frames spread over several lines without data:"
                                  " prefixes (repaired)",
         "blank_line_in_json": "empty lines inside a JSON value (repaired)",
-        "unterminated_last_frame": "the last frame has no empty line after it (used anyway)",
+        "unterminated_last_frame": last,
         "dropped_partial_frame": "an incomplete frame at the end was dropped",
-        "skipped_malformed": "frames that are not usable JSON were skipped",
+        "skipped_malformed": "frames that are not JSON, or not of the dialect's shape, were"
+                             " skipped",
     }
     for key, text in texts.items():
         if repairs.get(key):

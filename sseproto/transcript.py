@@ -80,8 +80,13 @@ class Transcript:
                 "response": {"status": clean.status, "reason": clean.reason,
                              "headers": clean.headers}}
         lines = [orjson.dumps(head)]
+        # A binary body (an AWS event stream) is base64 throughout, even the
+        # chunks that happen to be valid UTF-8.
+        binary = clean.content_type == "application/vnd.amazon.eventstream"
         for offset, data in clean.chunks:
             try:
+                if binary:
+                    raise UnicodeDecodeError("utf-8", data, 0, 0, "binary")
                 lines.append(orjson.dumps({"t": round(offset, 6), "text": data.decode()}))
             except UnicodeDecodeError:
                 lines.append(orjson.dumps({"t": round(offset, 6),
@@ -206,6 +211,8 @@ def loads(data: bytes) -> Transcript:
             except (AttributeError, TypeError, ValueError, KeyError) as exc:
                 raise TranscriptError(f"not a readable HAR file: {exc}") from None
     content_type = "application/x-ndjson" if head.startswith(b"{") else "text/event-stream"
+    if data[:1] == b"\x00":  # a binary AWS event stream (Bedrock)
+        content_type = "application/vnd.amazon.eventstream"
     return Transcript(chunks=[(0.0, data)] if data else [], source="raw",
                       headers={"content-type": content_type})
 

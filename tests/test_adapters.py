@@ -188,6 +188,18 @@ def test_body_ending_before_done_raises_incomplete_stream(variant: str) -> None:
     assert [type(ev) for ev in events] == [Delta] * 3
 
 
+# The last frame is only read at the end of the body; the line after it then fails.
+EVENTS_THEN_ERROR_AT_CLOSE = b'\ndata: {"choices":[{"delta":{"content":"a"}}]}\n{oops\n'
+
+
+def test_an_error_after_the_last_events_is_raised_after_them(variant: str) -> None:
+    events: list[Any] = []
+    with ScriptedServer(sse_chunked(EVENTS_THEN_ERROR_AT_CLOSE)) as srv, \
+            pytest.raises(sseproto.RemoteProtocolError, match="oops"):
+        collect(variant, srv.url, sink=events)
+    assert [ev.content for ev in events] == ["a"]
+
+
 def test_finish_reason_without_done_is_not_incomplete(variant: str) -> None:
     body = b'data: {"choices":[{"index":0,"delta":{"content":"Hi"},"finish_reason":"stop"}]}\n\n'
     with ScriptedServer(sse_chunked(body)) as srv:

@@ -164,6 +164,27 @@ BODY, TEXT = chat_body(40)
 # -- concurrency --------------------------------------------------------------------------
 
 
+def test_an_error_after_the_last_events_is_raised_after_them(mode: str) -> None:
+    # The last frame is only read at the end of the body; the line after it then fails.
+    body = b'\ndata: {"choices":[{"delta":{"content":"a"}}]}\n{oops\n'
+    seen: list[Any] = []
+
+    def call(client: Any) -> Any:
+        return client.stream_chat(PAYLOAD)
+
+    with replay(body) as server, pytest.raises(sseproto.RemoteProtocolError, match="oops"):
+        if mode == "sync":
+            with sseproto.Client(server.url, timeout=5.0) as client:
+                seen.extend(call(client))
+        else:
+            async def main() -> None:
+                async with sseproto.AsyncClient(server.url, timeout=5.0) as client:
+                    async for ev in call(client):
+                        seen.append(ev)
+            asyncio.run(main())
+    assert [ev.content for ev in seen] == ["a"]
+
+
 def test_100_concurrent_streams_on_one_async_client() -> None:
     """Every stream has its own connection; every text is exact; they really overlap."""
     body, text = chat_body(60)

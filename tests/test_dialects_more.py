@@ -115,7 +115,8 @@ def anthropic_streams(draw: st.DrawFn) -> Case:
     message_delta: dict[str, Any] = {"type": "message_delta", "delta": {"stop_reason": reason}}
     usage: Any = start_usage
     if draw(st.booleans()):
-        usage = message_delta["usage"] = {"output_tokens": draw(st.integers(0, 999))}
+        message_delta["usage"] = {"output_tokens": draw(st.integers(0, 999))}
+        usage = {**start_usage, **message_delta["usage"]}  # merged as the Anthropic SDK does
     events += [message_delta, {"type": "message_stop"}]
     data = frame_sse(events, draw(st.sampled_from(SSE_FORMS)))
     return Case(data, deltas, "".join(pieces), reason, usage)
@@ -163,10 +164,13 @@ def responses_streams(draw: st.DrawFn) -> Case:
                 "output": output, "usage": usage, "incomplete_details": details, "error": None}
 
     events = [ev("response.created", response=response("in_progress", []))]
+    deltas: list[str | None] = []
     for piece in pieces:
-        if draw(st.integers(0, 5)) == 0:
+        if draw(st.integers(0, 5)) == 0:  # reasoning: a Delta with content None
             events.append(ev("response.reasoning_summary_text.delta", item_id="rs", output_index=0,
                              summary_index=0, delta=draw(st.sampled_from(TRICKY))))
+            deltas.append(None)
+        deltas.append(piece)
         events.append(ev("response.output_text.delta", item_id="msg", output_index=1,
                          content_index=0, delta=piece))
     text = "".join(pieces)
@@ -185,7 +189,7 @@ def responses_streams(draw: st.DrawFn) -> Case:
         events.append(ev("response.incomplete", response=response(
             "incomplete", output, usage, {"reason": reason})))
     data = frame_sse(events, draw(st.sampled_from(SSE_FORMS)))
-    return Case(data, list(pieces), text, reason, usage)
+    return Case(data, deltas, text, reason, usage)
 
 
 @settings(max_examples=200)

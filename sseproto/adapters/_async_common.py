@@ -59,3 +59,4 @@ async def async_iter_sse(chunks: AsyncIterable[bytes],
             yield event
     for event in decoder.close():
         yield event
+    decoder.raise_pending()

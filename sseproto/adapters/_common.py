@@ -55,6 +55,7 @@ class ChatFeed:
         return self._cut(self.decoder.close())
 
     def check_end(self) -> None:
+        self.decoder.raise_pending()
         error = incomplete_chat(self.decoder, self.stopped)
         if error is not None:
             raise error

@@ -61,3 +61,4 @@ def iter_sse(chunks: Iterable[bytes],
             yield event
     for event in decoder.close():
         yield event
+    decoder.raise_pending()

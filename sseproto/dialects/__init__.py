@@ -27,6 +27,8 @@ from collections.abc import Callable
 from .._events import StreamError
 from ._base import ChatResult, ChoiceState, Dialect, ShapeError, error_event, shape_error
 from .anthropic import AnthropicDialect
+from .bedrock import BedrockDialect
+from .gemini import GeminiDialect, gemini_error
 from .ollama import OllamaDialect
 from .openai import OpenAIDialect
 from .responses import ResponsesDialect, is_responses_error, responses_error
@@ -96,7 +98,8 @@ def candidates(framing: str | None = None) -> list[tuple[str, DialectFactory, ty
             if framing is None or entry.cls.framing == framing]
 
 
-for _cls in (OpenAIDialect, TGIDialect, AnthropicDialect, ResponsesDialect, OllamaDialect):
+for _cls in (OpenAIDialect, TGIDialect, AnthropicDialect, ResponsesDialect, OllamaDialect,
+             GeminiDialect, BedrockDialect):
     register_dialect(_cls.name, _cls)
 
 
@@ -105,12 +108,16 @@ def first_error(value: object) -> StreamError | None:
 
     Covers every dialect's error shape: a top-level ``error`` (OpenAI, TGI,
     Anthropic, Ollama, Responses with a nested object), vLLM's ``"object":
-    "error"``, and the flat Responses ``{"type": "error", "code", "message"}``.
+    "error"``, the flat Responses ``{"type": "error", "code", "message"}``,
+    and Google's ``{"error": {"code", "message", "status"}}``.
     """
     if not isinstance(value, dict):
         return error_event(value)
     if is_responses_error(value):
         return responses_error(value)
+    error = value.get("error")
+    if isinstance(error, dict) and "status" in error and "type" not in error:
+        return gemini_error(value)  # Google's {"code", "message", "status"}
     if value.get("error") is not None or value.get("object") == "error":
         return error_event(value)
     return None

@@ -12,21 +12,26 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+import orjson
+
 from .._errors import RemoteProtocolError, short_repr
 from .._events import ChatEvent, Done, Final, StreamError, make_delta
 
-__all__ = ["ChatResult", "ChoiceState", "Dialect", "ShapeError", "error_event", "shape_error"]
+__all__ = ["ChatResult", "ChoiceState", "Dialect", "ShapeError", "error_event", "json_text",
+           "shape_error"]
 
 
 class ChoiceState:
     """What has been accumulated for one choice."""
 
     __slots__ = ("chunk", "finish_reason", "generated_text", "index", "logprobs", "pieces",
-                 "tool_calls")
+                 "reasoning_pieces", "refusal_pieces", "tool_calls")
 
     def __init__(self, index: int) -> None:
         self.index = index
         self.pieces: list[str] = []
+        self.reasoning_pieces: list[str] = []
+        self.refusal_pieces: list[str] = []
         self.finish_reason: str | None = None
         self.generated_text: str | None = None  # the server's own full text, if sent
         self.chunk: dict[str, Any] | None = None  # the finish_reason chunk, else the last
@@ -38,6 +43,16 @@ class ChoiceState:
         if self.generated_text is not None:
             return self.generated_text
         return "".join(self.pieces)
+
+    @property
+    def reasoning(self) -> str | None:
+        """The joined reasoning deltas, ``None`` when there were none."""
+        return "".join(self.reasoning_pieces) or None
+
+    @property
+    def refusal(self) -> str | None:
+        """The joined refusal deltas, ``None`` when there were none."""
+        return "".join(self.refusal_pieces) or None
 
     def add_tool_calls(self, fragments: list[dict[str, Any]]) -> None:
         """Merge OpenAI-style tool-call fragments: strings concatenate per call index."""
@@ -133,6 +148,18 @@ class ShapeError(RemoteProtocolError):
         self.field = field
 
 
+def json_text(value: Any, field: str) -> str:
+    """``value`` (tool-call arguments sent as an object) as JSON text, for the chat shape.
+
+    orjson refuses to write what it read when it is nested over 254 levels:
+    that is data the dialect cannot use, so a :class:`ShapeError`.
+    """
+    try:
+        return orjson.dumps(value).decode()
+    except TypeError:
+        raise shape_error(field, "JSON of at most 254 levels", "a deeper value") from None
+
+
 def shape_error(field: str, expected: str, got: Any) -> ShapeError:
     """A :class:`ShapeError` saying that ``field`` should be ``expected`` but was ``got``."""
     return ShapeError(f"{field} must be {expected}, not {short_repr(got)}", field=field)
@@ -217,6 +244,10 @@ class Dialect:
         """Accumulate one delta of ``state``'s choice and return its :class:`Delta`."""
         if content:
             state.pieces.append(content)
+        if reasoning:
+            state.reasoning_pieces.append(reasoning)
+        if refusal:
+            state.refusal_pieces.append(refusal)
         if tool_calls:
             state.add_tool_calls(tool_calls)
         if state.finish_reason is None:
@@ -242,7 +273,8 @@ class Dialect:
             state = self.result.choices[index]
             if only_finished and state.finish_reason is None:
                 continue
-            out.append(Final(index=index, generated_text=state.text,
-                             finish_reason=state.finish_reason, usage=usage, chunk=state.chunk,
+            out.append(Final(index=index, generated_text=state.text, reasoning=state.reasoning,
+                             refusal=state.refusal, finish_reason=state.finish_reason,
+                             usage=usage, chunk=state.chunk,
                              tool_calls=state.final_tool_calls()))
         return out

@@ -7,8 +7,9 @@ Wire format (``spec/dialects/ollama.md``): newline-delimited JSON, not SSE
 ``done_reason`` and timing and token counts at the top level (no ``usage``
 object).  Errors are ``{"error": "message"}``.
 
-Mapping: one Delta per line that has ``message`` or ``response``
-(``message.thinking`` and tool calls are not visible text).  Tool calls
+Mapping: one Delta per line that has ``message`` or ``response``;
+``message.thinking`` (``thinking`` with ``/api/generate``) is its reasoning,
+tool calls are not visible text.  Tool calls
 arrive whole in ``message.tool_calls`` (``arguments`` is an object) and are
 accumulated in the chat-completions shape, ``arguments`` as JSON text.
 ``"done": true`` gives the Final (``finish_reason`` = ``done_reason``,
@@ -19,12 +20,25 @@ from __future__ import annotations
 
 from typing import Any
 
-import orjson
-
 from .._events import ChatEvent, make_delta
-from ._base import ChoiceState, Dialect, ShapeError, shape_error
+from ._base import ChoiceState, Dialect, ShapeError, json_text, shape_error
 
 __all__ = ["OllamaDialect"]
+
+
+def _message_parts(value: dict[str, Any], message: Any) -> tuple[str | None, str | None, Any]:
+    """The text, thinking text and tool calls of one line (``/api/chat`` or ``/api/generate``)."""
+    if message is None:
+        content, reasoning, tool_calls = value["response"], value.get("thinking"), None
+    else:
+        if type(message) is not dict:
+            raise shape_error("message", "an object", message)
+        content, reasoning = message.get("content"), message.get("thinking")
+        tool_calls = message.get("tool_calls") or None
+    for key, text in (("content", content), ("thinking", reasoning)):
+        if text is not None and type(text) is not str:
+            raise shape_error(f"message.{key}", "a string", text)
+    return content, reasoning, tool_calls
 
 
 class OllamaDialect(Dialect):
@@ -49,23 +63,16 @@ class OllamaDialect(Dialect):
             raise ShapeError("no message, response, done or error key", field="message")
         out: list[ChatEvent] = []
         if has_text:
-            tool_calls = None
-            if message is not None:
-                if type(message) is not dict:
-                    raise shape_error("message", "an object", message)
-                content = message.get("content")
-                tool_calls = message.get("tool_calls") or None
-            else:
-                content = value["response"]
-            if content is not None and type(content) is not str:
-                raise shape_error("message.content", "a string", content)
-            if content:
-                state.pieces.append(content)
+            content, reasoning, tool_calls = _message_parts(value, message)
             if tool_calls:
                 self._add_tool_calls(state, tool_calls)
+            if reasoning:
+                state.reasoning_pieces.append(reasoning)
+            if content:
+                state.pieces.append(content)
             if state.finish_reason is None:
                 state.chunk = value
-            out.append(make_delta(0, content, None, None, tool_calls, value))
+            out.append(make_delta(0, content, reasoning, None, tool_calls, value))
         if value.get("done") is True:
             self.finish(state, value.get("done_reason"), value)
             out += self.done()
@@ -83,7 +90,8 @@ class OllamaDialect(Dialect):
                 raise shape_error("message.tool_calls[].function", "an object", function)
             arguments = function.get("arguments")
             if not isinstance(arguments, str):
-                arguments = "" if arguments is None else orjson.dumps(arguments).decode()
+                arguments = "" if arguments is None else json_text(
+                    arguments, "message.tool_calls[].function.arguments")
             name = function.get("name") or ""
             if type(name) is not str:
                 raise shape_error("message.tool_calls[].function.name", "a string", name)

@@ -18,7 +18,72 @@ from typing import Any
 from .._events import ChatEvent, make_delta
 from ._base import Dialect, shape_error
 
-__all__ = ["OpenAIDialect"]
+__all__ = ["OpenAIDialect", "content_parts"]
+
+
+def _choice_delta(choice: dict[str, Any]) -> tuple[str | None, str | None, str | None, Any]:
+    """A choice's content, reasoning, refusal and tool-call fragments."""
+    delta = choice.get("delta")
+    if delta is None:  # legacy completions: choices[].text
+        content, reasoning, refusal, tool_calls = choice.get("text"), None, None, None
+    else:
+        if type(delta) is not dict:
+            raise shape_error("choices[].delta", "an object", delta)
+        content = delta.get("content")
+        tool_calls = delta.get("tool_calls")
+        reasoning, refusal = _side_texts(delta)
+    if type(content) is list:
+        content, parts_reasoning = content_parts(content)
+        if reasoning is None:
+            reasoning = parts_reasoning
+    elif content is not None and type(content) is not str:
+        raise shape_error("choices[].delta.content", "a string or a list of parts", content)
+    return content, reasoning, refusal, tool_calls
+
+
+def _side_texts(delta: dict[str, Any]) -> tuple[str | None, str | None]:
+    """A delta's reasoning text (``reasoning_content``, else ``reasoning``) and refusal.
+
+    Values that are not strings are left on the chunk rather than failing the
+    stream: these fields are extensions, and servers vary in their shape.
+    """
+    reasoning = delta.get("reasoning_content")
+    if reasoning is None:
+        reasoning = delta.get("reasoning")
+    refusal = delta.get("refusal")
+    return (reasoning if type(reasoning) is str else None,
+            refusal if type(refusal) is str else None)
+
+
+def content_parts(parts: list[Any]) -> tuple[str | None, str | None]:
+    """Mistral's content-part list: (joined ``text`` parts, joined ``thinking`` parts).
+
+    ``[{"type": "thinking", "thinking": [{"type": "text", "text": "..."}]},
+    {"type": "text", "text": "..."}]``: each side is ``None`` when it has no
+    part.  Other part types (images, references) carry no text.
+    """
+    texts: list[str] = []
+    thoughts: list[str] = []
+    for part in parts:
+        if type(part) is not dict:
+            raise shape_error("choices[].delta.content[]", "an object", part)
+        kind = part.get("type")
+        if kind == "text":
+            texts.append(_part_text(part.get("text"), "text"))
+        elif kind == "thinking":
+            thinking = part.get("thinking")
+            if type(thinking) is list:
+                thoughts += [_part_text(p.get("text"), "thinking[].text") for p in thinking
+                             if type(p) is dict and p.get("type") == "text"]
+            else:
+                thoughts.append(_part_text(thinking, "thinking"))
+    return ("".join(texts) if texts else None, "".join(thoughts) if thoughts else None)
+
+
+def _part_text(text: Any, key: str) -> str:
+    if type(text) is not str:
+        raise shape_error(f"choices[].delta.content[].{key}", "a string", text)
+    return text
 
 
 class OpenAIDialect(Dialect):
@@ -91,20 +156,13 @@ class OpenAIDialect(Dialect):
         if type(index) is not int:
             raise shape_error("choices[].index", "an integer", index)
         state = self.result.choices.get(index) or self.choice(index)
-        delta = choice.get("delta")
-        if delta is not None:
-            if type(delta) is not dict:
-                raise shape_error("choices[].delta", "an object", delta)
-            content = delta.get("content")
-            tool_calls = delta.get("tool_calls")
-        else:  # legacy completions: choices[].text
-            content, tool_calls = choice.get("text"), None
+        content, reasoning, refusal, tool_calls = _choice_delta(choice)
         if content:
-            if type(content) is not str:
-                raise shape_error("choices[].delta.content", "a string", content)
             state.pieces.append(content)
-        elif content is not None and content != "":
-            raise shape_error("choices[].delta.content", "a string", content)
+        if reasoning:
+            state.reasoning_pieces.append(reasoning)
+        if refusal:
+            state.refusal_pieces.append(refusal)
         if tool_calls:
             state.add_tool_calls(tool_calls)
         reason = choice.get("finish_reason")
@@ -118,4 +176,4 @@ class OpenAIDialect(Dialect):
         logprobs = choice.get("logprobs")
         if logprobs is not None:
             state.logprobs.append(logprobs)
-        return make_delta(index, content, None, None, tool_calls, value)
+        return make_delta(index, content, reasoning, refusal, tool_calls, value)

@@ -12,7 +12,9 @@ failure outside a response; it is seen both flat (``code``, ``message``)
 and with a nested ``error`` object.
 
 Mapping: ``output_index`` is not a choice, so everything is choice 0.
-Only ``response.output_text.delta`` gives Deltas.  The terminal response
+``response.output_text.delta`` gives Deltas of content,
+``response.reasoning_summary_text.delta`` and ``response.reasoning_text.delta``
+of reasoning, ``response.refusal.delta`` of refusal.  The terminal response
 gives the Final: ``generated_text`` joins its ``output[].content[]`` parts
 of type ``output_text`` (the server's full text), ``finish_reason`` is the
 status (``completed``) or ``incomplete_details.reason``; then Done.
@@ -90,6 +92,15 @@ def _tool_calls(output: Any) -> dict[int, dict[str, Any]]:
     return calls
 
 
+#: The events whose ``delta`` is text, and which text: content, reasoning or refusal.
+_DELTA_EVENTS = {
+    "response.output_text.delta": 0,
+    "response.reasoning_summary_text.delta": 1,
+    "response.reasoning_text.delta": 1,
+    "response.refusal.delta": 2,
+}
+
+
 class ResponsesDialect(Dialect):
     name = "openai-responses"
 
@@ -102,11 +113,14 @@ class ResponsesDialect(Dialect):
         kind = value.get("type") or event
         if not kind or type(kind) is not str:
             raise shape_error("type", "a non-empty string", kind)
-        if kind == "response.output_text.delta":
-            content = value.get("delta")
-            if type(content) is not str:
-                raise shape_error("delta", "a string", content)
-            return [self.delta(self.choice(0), content, value)]
+        slot = _DELTA_EVENTS.get(kind)
+        if slot is not None:
+            text = value.get("delta")
+            if type(text) is not str:
+                raise shape_error("delta", "a string", text)
+            return [self.delta(self.choice(0), text if slot == 0 else None, value,
+                               reasoning=text if slot == 1 else None,
+                               refusal=text if slot == 2 else None)]
         if kind == "response.completed" or kind == "response.incomplete":
             return self._completed(kind, value)
         if kind == "response.failed":

@@ -5,10 +5,11 @@ framings are registered here by name; a dialect names the one its wire
 format uses (``Dialect.framing``):
 
 - ``"sse"``: SSE with frame recovery (:mod:`sseproto.framing.sse`);
-- ``"ndjson"``: newline-delimited JSON (:mod:`sseproto.framing.ndjson`).
+- ``"ndjson"``: newline-delimited JSON (:mod:`sseproto.framing.ndjson`);
+- ``"eventstream"``: AWS's binary event-stream (:mod:`sseproto.framing.eventstream`).
 
 ``auto`` picks a framing from the first bytes: a first byte ``0x00`` is the
-``"eventstream"`` framing (when one is registered), a first non-blank byte
+``"eventstream"`` framing, a first non-blank byte
 ``{`` is ``"ndjson"``, anything else ``"sse"``.
 """
 
@@ -18,6 +19,7 @@ from collections.abc import Callable
 
 from .._limits import Limits
 from ._base import DONE, RUN, Frame, Framer, LineFramer, Repairs, single_frames
+from .eventstream import EventStreamFraming
 from .ndjson import NDJSONFramer
 from .sse import SSEFramer
 
@@ -28,7 +30,8 @@ __all__ = ["DONE", "RUN", "Frame", "Framer", "FramerFactory", "LineFramer", "NDJ
 #: Builds a framer: ``factory(limits, on_malformed)``.
 FramerFactory = Callable[[Limits, str], Framer]
 
-_FRAMINGS: dict[str, FramerFactory] = {"sse": SSEFramer, "ndjson": NDJSONFramer}
+_FRAMINGS: dict[str, FramerFactory] = {"sse": SSEFramer, "ndjson": NDJSONFramer,
+                                        "eventstream": EventStreamFraming}
 
 
 def register_framing(name: str, factory: FramerFactory) -> None:

@@ -31,7 +31,7 @@ from typing import Any
 
 import orjson
 
-from .._errors import LimitExceeded
+from .._errors import LimitExceeded, ProtocolError
 from .._limits import Limits
 from .._lines import LineSplitter
 from ._base import RUN, Frame, Mark
@@ -57,6 +57,11 @@ _loads = orjson.loads
 _JSONError = orjson.JSONDecodeError
 
 
+def _has_empty_line(text: bytes) -> bool:
+    """Do complete LF-ended ``text`` lines (from a line start) include an empty one?"""
+    return text[:1] == b"\n" or b"\n\n" in text
+
+
 class SSEFramer(SSELineRules):
     """SSE (conforming or not) to JSON frames; see the module docstring.
 
@@ -65,8 +70,9 @@ class SSEFramer(SSELineRules):
     dropped and counted).
     """
 
-    __slots__ = ("_attempts", "_deferred_end", "_deferred_raw", "_deferred_size",
-                 "_deferred_start", "_next_blank", "_next_data")
+    __slots__ = ("_after_pos", "_after_text", "_attempts", "_deferred_end", "_deferred_raw",
+                 "_deferred_size", "_deferred_start", "_end_open", "_next_blank", "_next_data",
+                 "_tail_checked")
 
     def __init__(self, limits: Limits, on_malformed: str = "raise",
                  lines: LineSplitter | None = None) -> None:
@@ -78,6 +84,13 @@ class SSEFramer(SSELineRules):
         self._deferred_start = self._deferred_end = 0  # stream offsets of the raw bytes
         self._attempts = 0  # times the waiting frame was tried whole and held back again
         self._next_data = self._next_blank = -1
+        # Where the last frame yielded ended in the text being read (-1: at an
+        # empty line), so that a stream ended by that frame can be checked for
+        # the empty line that should follow it (see watch_end).
+        self._after_text = b""
+        self._after_pos = -1
+        self._end_open = False  # the stream ended and its last block has no empty line yet
+        self._tail_checked = False  # _close reached its own count of the last block
 
     def _frames(self, text: bytes, final: bool) -> Iterator[Frame]:
         """The frames ``text`` (LF-terminated lines) completes; ``final``: no more will come."""
@@ -88,6 +101,7 @@ class SSEFramer(SSELineRules):
             text = self._take_deferred(text)
         else:
             self._region = None  # the splitter's region: the text is its last
+        self._after_text = text
         pos = 0
         end = len(text)
         self._next_data = self._next_blank = -1  # searches, never repeated
@@ -108,6 +122,7 @@ class SSEFramer(SSELineRules):
                 continue
             newline = text.index(b"\n", pos)
             for frame in self._line(text, pos, newline):
+                self._after_pos = newline + 1
                 yield frame
                 if self._ended:
                     return
@@ -124,11 +139,13 @@ class SSEFramer(SSELineRules):
             run, after = self._conforming(text, pos, end, largest)
             if run:
                 self._attempts = 0
+                self._after_pos = -1  # each is followed by its empty line
                 return (RUN, run), after
         if not text.startswith((b"data: {", b"data:{"), pos):
             return None, -1
         frame, stop = self._whole_candidate(text, pos, end, largest)
         if frame is not None:
+            self._after_pos = stop
             return frame, stop
         if stop == end and self._attempts < _ATTEMPTS and not final:
             self._defer(text, pos)
@@ -228,6 +245,43 @@ class SSEFramer(SSELineRules):
             run.append(value)
         return run, pos
 
+    # --- after the end: the end marker's empty line (DESIGN, "Recovery framing") ------
+
+    def watch_end(self) -> None:
+        """The frame yielded last ended the stream: watch for its block's empty line.
+
+        A strict parser dispatches a block only at an empty line, so an end
+        marker (``data: [DONE]``, a ``message_stop`` event) that the stream
+        never follows with one is never seen by it.  The lines after the end
+        are looked at only until an empty line shows up.
+        """
+        rest = self._after_text[self._after_pos :] if self._after_pos >= 0 else b"\n"
+        # A line over the limit after the end stops the looking, as in after_end.
+        self._end_open = not _has_empty_line(rest) and self._lines.error is None
+
+    def after_end(self, data: bytes) -> None:
+        """Bytes after the end of the stream: ignored, but for an empty line."""
+        if self._end_open:
+            try:
+                text = self._lines.feed(data)
+            except ProtocolError:  # a line over the limit after the end: stop looking
+                self._end_open = False
+                return
+            if _has_empty_line(text) or self._lines.error is not None:
+                self._end_open = False  # (a line over the limit: stop looking)
+
+    def ended_at_close(self) -> None:
+        """The stream ended at a frame read at close(): nothing follows that frame."""
+        if not self._tail_checked:
+            self.watch_end()
+            self.end_of_input()
+
+    def end_of_input(self) -> None:
+        """The input ended after the end of the stream: count a missing empty line."""
+        if self._end_open:
+            self._end_open = False
+            self._counts.add("unterminated_last_frame")
+
     def _flush_then_raise(self, error: LimitExceeded) -> Iterator[Frame]:
         """No line after the long one will be read, so a frame held back for the next
         block is read now: it may end the stream before the error."""
@@ -318,6 +372,8 @@ class SSEFramer(SSELineRules):
         frames = list(self._frames(tail + b"\n", True)) if tail else []
         if not self._ended:
             frames += self._end_open_frame()
+        self._end_open = False  # the last block's empty line is counted here, once
+        self._tail_checked = True
         if not self._blank_seen:
             self._counts.add("unterminated_last_frame")
         yield from frames
