@@ -92,7 +92,6 @@ class ChatStreamDecoder(DecoderShell[ChatEvent]):
         self._framer: Framer | None = None
         self._framing = ""
         self._sniff_lines: LineSplitter | None = None
-        self._splitter: LineSplitter | None = None  # the line framer's splitter, if any
         self._sniff_ignored = 0  # non-empty blank lines before the first byte that counts
         self._frame_count = 0
         self._first: Frame = ("", None)  # the frame that chose the dialect (auto)
@@ -100,7 +99,8 @@ class ChatStreamDecoder(DecoderShell[ChatEvent]):
         #: ``True`` once the stream reached its protocol's normal end.
         self.done = False
         if dialect == "auto":
-            self._sniff_lines = self._splitter = LineSplitter(self._limits.max_line_size)
+            # Parking waits for the first byte (0x00 would start a binary stream).
+            self._sniff_lines = LineSplitter(self._limits.max_line_size)
         else:
             name, factory, cls = lookup(dialect)
             self._use_framing(cls.framing, make_framer(cls.framing, self._limits, on_malformed))
@@ -155,12 +155,6 @@ class ChatStreamDecoder(DecoderShell[ChatEvent]):
             # A protocol whose normal end is the end of the body (Gemini, Bedrock).
             self.done = bool(events) and type(events[-1]) is Done
 
-    def _park_room(self) -> int:
-        splitter = self._splitter
-        if splitter is None or not self._sniffed:  # a first byte 0x00 may yet be binary
-            return 0
-        return splitter.room
-
     # --- frames to events -----------------------------------------------------------
 
     def _run(self, frames: Iterable[Frame], out: list[ChatEvent]) -> bool:
@@ -173,13 +167,15 @@ class ChatStreamDecoder(DecoderShell[ChatEvent]):
                 return bool(out) and type(out[-1]) in (Done, StreamError)
             frames = chain([self._first], frames)
             self._frame_count -= 1
-        payload = dialect.payload
+        payload, plain_run = dialect.payload, dialect.plain_run
         for event, value in frames:
+            if event is RUN:  # event-less objects: the dialect's fast path takes most
+                taken = plain_run(value, 0, out)
+                self._frame_count += taken
+                if taken < len(value) and self._plain(dialect, value, taken, out):
+                    return True
+                continue
             if type(value) is not dict or event == "error":
-                if event is RUN:
-                    if self._plain(dialect, value, out):
-                        return True
-                    continue
                 events = self._special(dialect, event, value)
             else:
                 self._frame_count += 1
@@ -191,24 +187,27 @@ class ChatStreamDecoder(DecoderShell[ChatEvent]):
                 return True
         return False
 
-    def _plain(self, dialect: Dialect, values: list[dict[str, Any]],
+    def _plain(self, dialect: Dialect, values: list[dict[str, Any]], at: int,
                out: list[ChatEvent]) -> bool:
-        """A run of event-less payloads: the dialect's fast path, the general one where it stops."""
-        at, end = 0, len(values)
-        while at < end:
+        """The rest of a run of event-less payloads from ``at``, where the dialect's fast
+        path stopped: the general path for that one, the fast path again after it."""
+        end = len(values)
+        while True:
+            self._frame_count += 1
+            try:
+                events = dialect.payload("", values[at])
+            except ShapeError as exc:
+                events = self._bad_shape(values[at], exc)
+            if events and self._deliver(events, out):
+                return True
+            at += 1
+            if at >= end:
+                return False
             taken = dialect.plain_run(values, at, out)
             self._frame_count += taken - at
             if taken >= end:
                 return False
-            self._frame_count += 1
-            try:
-                events = dialect.payload("", values[taken])
-            except ShapeError as exc:
-                events = self._bad_shape(values[taken], exc)
-            if events and self._deliver(events, out):
-                return True
-            at = taken + 1
-        return False
+            at = taken
 
     def _deliver(self, events: list[ChatEvent], out: list[ChatEvent]) -> bool:
         """Add ``events`` to ``out``; True when the last one ends the stream."""
@@ -308,6 +307,8 @@ class ChatStreamDecoder(DecoderShell[ChatEvent]):
             framer = make_framer("eventstream", self._limits, self._on_malformed)
             self._use_framing("eventstream", framer)
             return framer.feed(data)
+        if self._sniffed:  # a line stream: parking may go by this splitter's room
+            self._splitter = lines
         text = lines.feed(data)
         if not text.lstrip(_BLANK):
             self._sniff_ignored += sum(1 for line in text.split(b"\n")[:-1] if line)
@@ -350,11 +351,9 @@ class PayloadDecoder(DecoderShell[tuple[str, Any]]):
         super().__init__()
         self._framer = SSEFramer(resolve_limits(limits, max_line_size, max_event_size),
                                  on_malformed)
+        self._splitter = self._framer.splitter
         #: ``True`` once ``[DONE]`` was read.
         self.done = False
-
-    def _park_room(self) -> int:
-        return self._framer.splitter.room
 
     def _feed(self, data: bytes, out: list[tuple[str, Any]]) -> None:
         frames = self._framer.feed(data)

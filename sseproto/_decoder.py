@@ -19,9 +19,10 @@ share lives here once:
 - **Parking.**  A read that holds no CR or LF cannot complete a line, so a
   line-based decoder has nothing to do with it but keep it.  The shell keeps
   such reads in a list, at the cost of a membership test, and hands them on
-  joined with the next read that can complete something.  The decoder says
-  how much may be parked (``_park_room()``: what still fits in its line
-  limit), so limit errors come at the same read as without parking.
+  joined with the next read that can complete something.  The decoder's
+  line splitter (``_splitter``) says how much may be parked (its ``room``:
+  what still fits in its line limit), so limit errors come at the same read
+  as without parking.
 
 Subclasses implement ``_feed(data, out)`` and ``_close(out, ended)``: they
 append the events they complete to ``out`` (a list this shell owns, so
@@ -35,7 +36,7 @@ import enum
 from typing import Generic, TypeVar
 
 from ._errors import LocalProtocolError, ProtocolError
-from ._lines import WINDOW
+from ._lines import WINDOW, LineSplitter
 
 __all__ = ["DecoderShell", "State"]
 
@@ -57,15 +58,18 @@ _OPEN, _ENDED, _FAILED, _CLOSED = State.OPEN, State.ENDED, State.FAILED, State.C
 class DecoderShell(Generic[T]):
     """Base of every decoder: ``feed(bytes) -> list[T]`` and ``close() -> list[T]``."""
 
-    __slots__ = ("_error", "_park_limit", "_parked", "_parked_size", "_pending", "_state")
+    __slots__ = ("_error", "_park", "_park_left", "_parked", "_pending", "_splitter", "_state")
 
     def __init__(self) -> None:
         self._state = _OPEN
         self._error: ProtocolError | None = None
         self._pending = False  # _error was found but not raised yet
         self._parked: list[bytes] = []  # reads without CR or LF, not handed on yet
-        self._parked_size = 0
-        self._park_limit = 0  # parked bytes must stay below this; 0: no parking
+        self._park = self._parked.append
+        # One more than the bytes that may still be parked; 0 (or 1): no parking.
+        self._park_left = 0
+        #: The line splitter whose ``room`` bounds parking (None: no parking).
+        self._splitter: LineSplitter | None = None
 
     @property
     def state(self) -> State:
@@ -77,10 +81,10 @@ class DecoderShell(Generic[T]):
         if type(data) is not bytes:
             data = bytes(data)  # a bytearray or memoryview the caller may reuse
         if 10 not in data and 13 not in data:
-            size = self._parked_size + len(data)
-            if size < self._park_limit:  # never true unless OPEN
-                self._parked_size = size
-                self._parked.append(data)
+            left = self._park_left - len(data)
+            if left > 0:  # never true unless OPEN
+                self._park_left = left
+                self._park(data)
                 return []
         if self._state is not _OPEN:
             if self._state is _ENDED:
@@ -91,7 +95,6 @@ class DecoderShell(Generic[T]):
             parked.append(data)
             data = b"".join(parked)
             parked.clear()
-            self._parked_size = 0
         if len(data) > WINDOW:
             return self._in_windows(data)
         out: list[T] = []
@@ -100,7 +103,9 @@ class DecoderShell(Generic[T]):
         except ProtocolError as exc:
             self._fail(exc, out)
         else:
-            self._park_limit = self._park_room() + 1 if self._state is _OPEN else 0
+            splitter = self._splitter
+            self._park_left = (splitter.room + 1 if splitter is not None and self._state is _OPEN
+                               else 0)
         return out
 
     def close(self) -> list[T]:
@@ -113,7 +118,7 @@ class DecoderShell(Generic[T]):
         if state is not _OPEN and state is not _ENDED:
             return self._not_open()
         self._state = _CLOSED
-        self._park_limit = 0
+        self._park_left = 0
         out: list[T] = []
         try:
             if self._parked:
@@ -132,22 +137,17 @@ class DecoderShell(Generic[T]):
     def _after_end(self, data: bytes) -> None:
         """Bytes fed after the stream ended; they produce nothing (a subclass may look)."""
 
-    def _park_room(self) -> int:
-        """How many bytes without CR or LF may be parked now (0: none)."""
-        return 0
-
     def _unpark(self, data: bytes) -> bytes:
         parked = self._parked
         parked.append(data)
         data = b"".join(parked)
         parked.clear()
-        self._parked_size = 0
         return data
 
     def _end(self) -> None:
         """The stream's protocol ended it: ignore further input."""
         self._state = _ENDED
-        self._park_limit = 0
+        self._park_left = 0
         self._parked.clear()
 
     def _in_windows(self, data: bytes) -> list[T]:
@@ -162,7 +162,9 @@ class DecoderShell(Generic[T]):
         except ProtocolError as exc:
             self._fail(exc, out)
         else:
-            self._park_limit = self._park_room() + 1 if self._state is _OPEN else 0
+            splitter = self._splitter
+            self._park_left = (splitter.room + 1 if splitter is not None and self._state is _OPEN
+                               else 0)
         return out
 
     def raise_pending(self) -> None:
@@ -176,7 +178,7 @@ class DecoderShell(Generic[T]):
 
     def _fail(self, exc: ProtocolError, out: list[T]) -> None:
         self._state = _FAILED
-        self._park_limit = 0
+        self._park_left = 0
         self._error = exc
         if out:
             self._pending = True  # the next call raises it; these events are delivered

@@ -109,6 +109,7 @@ class SSEDecoder(DecoderShell[ServerSentEvent]):
         super().__init__()
         limits = resolve_limits(limits, max_line_size, max_event_size)
         self._lines = LineSplitter(limits.max_line_size)
+        self._splitter = self._lines
         self.max_event_size = limits.max_event_size
         self._data: list[str] = []  # the data buffer, one item per data line
         self._data_size = 0  # its size in UTF-8 bytes, one LF per line included
@@ -129,9 +130,6 @@ class SSEDecoder(DecoderShell[ServerSentEvent]):
             self._interpret(raw.decode("utf-8", "replace"), out)
         if self._lines.error is not None:
             raise self._lines.error
-
-    def _park_room(self) -> int:
-        return self._lines.room
 
     def _close(self, out: list[ServerSentEvent], ended: bool) -> None:
         # 9.2.5: an unterminated last block is discarded.

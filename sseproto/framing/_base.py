@@ -204,14 +204,14 @@ class LineFramer:
             if self._deferred and self._waits(text):
                 self._hold(text)  # lines that cannot end the waiting frame
                 return ()
-            return self._frames(text, False)
+            return self._text_frames(text)
         if self._lines.error is not None:
             return self._frames(b"", False)
         return ()
 
     def lines(self, text: bytes) -> Iterable[Frame]:
         """The frames of ``text``, complete lines already taken from this framer's splitter."""
-        return self._frames(text, False)
+        return self._text_frames(text)
 
     def close(self) -> Iterable[Frame]:
         return self._close(self._lines.close())
@@ -222,6 +222,10 @@ class LineFramer:
 
     def _frames(self, text: bytes, final: bool) -> Iterator[Frame]:
         raise NotImplementedError
+
+    def _text_frames(self, text: bytes) -> Iterable[Frame]:
+        """The frames of the complete lines ``text`` of a read (a subclass may shortcut)."""
+        return self._frames(text, False)
 
     def _waits(self, text: bytes) -> bool:
         """Can the frame held back (``_deferred``) go on waiting, ``text`` unread?"""
