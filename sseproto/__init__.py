@@ -1,7 +1,8 @@
 """sseproto: sans-IO, WHATWG-exact Server-Sent Events for streamed LLM responses.
 
 The core turns raw bytes, split at any point, into typed events without doing
-any I/O.  See ``DESIGN.md`` for the layers and the public contract.
+any I/O.  The guides and the API reference are at
+https://sseproto.github.io/sseproto/ (built from ``docs/`` in the repository).
 """
 
 from __future__ import annotations

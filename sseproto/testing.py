@@ -90,7 +90,7 @@ def pretty_json(value: Any, indent: str = "") -> list[str]:
         lines.append("]")
         return lines
     if isinstance(value, dict):
-        return ["{", "}"]  # the seed writes an empty delta over two lines
+        return ["{", "}"]  # Prediction Guard writes an empty delta over two lines
     return [orjson.dumps(value).decode()]
 
 

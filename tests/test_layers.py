@@ -1,4 +1,4 @@
-"""Architecture rules from DESIGN.md, checked on the source and at import time."""
+"""Architecture rules (the docs' "Architecture" page), checked on the source and at import time."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import sys
 from tests.helpers import ROOT
 
 PACKAGE = ROOT / "sseproto"
-# Modules allowed to do I/O (DESIGN.md, "Where I/O may live").
+# Modules allowed to do I/O (the docs' "Architecture" page, "Where I/O may live").
 IO_ALLOWED = {"client.py", "server.py", "transcript.py", "cli.py", "__main__.py", "testing.py",
               "__init__.py", "_async_client.py", "_sync_client.py", "_backends.py"}
 FORBIDDEN = {"socket", "ssl", "asyncio", "threading", "time", "selectors", "subprocess"}

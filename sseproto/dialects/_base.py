@@ -2,9 +2,10 @@
 
 A dialect maps one JSON payload at a time onto :class:`~sseproto.Delta` and,
 through the helpers here, :class:`~sseproto.Final`, :class:`~sseproto.Done`
-and :class:`~sseproto.StreamError`.  The rules (DESIGN.md, "Chat event
-rules") live here once, so each dialect module only says where its wire
-format keeps the text, the finish reason and the errors.
+and :class:`~sseproto.StreamError`.  The chat event rules (the "Chat
+streams" guide of the documentation) live here once, so each dialect module
+only says where its wire format keeps the text, the finish reason and the
+errors.
 """
 
 from __future__ import annotations

@@ -129,64 +129,64 @@ DONE = "[DONE]"
 STOP = "stop"
 
 # =====================================================================
-# seed.json: the Prediction Guard stream from the seed document
+# prediction-guard.json: the Prediction Guard example (samples/prediction-guard.sse)
 # =====================================================================
-F = "seed"
+F = "prediction-guard"
 
 with open(os.path.join(ROOT, "samples", "prediction-guard.sse"), "rb") as fh:
-    SEED = fh.read()
+    PG = fh.read()
 
-# The two JSON chunks of the seed, to re-frame them (CRLF, blank lines, indentation).
-_parts = SEED.decode().split("data: ")
+# The two JSON chunks of the example, to re-frame them (CRLF, blank lines, indentation).
+_parts = PG.decode().split("data: ")
 assert _parts[0] == "" and _parts[3] == "[DONE]\n\n" and len(_parts) == 4
-SEED1, SEED2 = json.loads(_parts[1]), json.loads(_parts[2])
-# The pretty-printer above reproduces the seed's frames byte for byte.
-assert pg(SEED1) + pg(SEED2) + "data: [DONE]\n\n" == SEED.decode()
+PG1, PG2 = json.loads(_parts[1]), json.loads(_parts[2])
+# The pretty-printer above reproduces the example's frames byte for byte.
+assert pg(PG1) + pg(PG2) + "data: [DONE]\n\n" == PG.decode()
 
-SEED_TEXT = (
+PG_TEXT = (
     "Thanks, I try to keep things interesting. Now, if you want something more serious,"
     " how about a weather update or a joke? Your choice!\n\nWeather: Sunny with a slight"
     " chance of humor.\nJoke: A man walks into a bar and says, \"I'll have a beer, and tell"
     " me a joke about time.\" The bartender replies, \"Time to go, you're two minutes past"
     " last call!\""
 )
-SEED_DELTAS = [(0, " past"), (0, None)]
-SEED_FINALS = [final(0, SEED_TEXT, STOP)]
+PG_DELTAS = [(0, " past"), (0, None)]
+PG_FINALS = [final(0, PG_TEXT, STOP)]
 
-vec(F, "seed-verbatim",
-    "The seed's Prediction Guard stream verbatim: pretty-printed JSON, only the first line prefixed, no blank line between frames (one after [DONE]).",
-    SEED, SEED_DELTAS, SEED_FINALS, True)
-vec(F, "seed-dialect-predictionguard",
-    "The seed stream with the predictionguard dialect alias.",
-    SEED, SEED_DELTAS, SEED_FINALS, True, dialect="predictionguard")
-vec(F, "seed-dialect-openai",
-    "The seed stream with the openai dialect, which honours generated_text.",
-    SEED, SEED_DELTAS, SEED_FINALS, True, dialect="openai")
-vec(F, "seed-crlf",
-    "The seed stream with every LF replaced by CRLF.",
-    SEED.replace(b"\n", b"\r\n"), SEED_DELTAS, SEED_FINALS, True)
-vec(F, "seed-blank-lines",
-    "The seed's pretty-printed frames each followed by a blank line.",
-    (pg(SEED1, blank=True) + pg(SEED2, blank=True) + "data: [DONE]\n\n").encode(),
-    SEED_DELTAS, SEED_FINALS, True)
-vec(F, "seed-crlf-blank-lines",
-    "The seed's pretty-printed frames with CRLF line ends and a blank line after each.",
-    (pg(SEED1, eol="\r\n", blank=True) + pg(SEED2, eol="\r\n", blank=True)
+vec(F, "prediction-guard-verbatim",
+    "The Prediction Guard example stream verbatim: pretty-printed JSON, only the first line prefixed, no blank line between frames (one after [DONE]).",
+    PG, PG_DELTAS, PG_FINALS, True)
+vec(F, "prediction-guard-dialect-predictionguard",
+    "The Prediction Guard example with the predictionguard dialect alias.",
+    PG, PG_DELTAS, PG_FINALS, True, dialect="predictionguard")
+vec(F, "prediction-guard-dialect-openai",
+    "The Prediction Guard example with the openai dialect, which honours generated_text.",
+    PG, PG_DELTAS, PG_FINALS, True, dialect="openai")
+vec(F, "prediction-guard-crlf",
+    "The Prediction Guard example with every LF replaced by CRLF.",
+    PG.replace(b"\n", b"\r\n"), PG_DELTAS, PG_FINALS, True)
+vec(F, "prediction-guard-blank-lines",
+    "The Prediction Guard example's pretty-printed frames each followed by a blank line.",
+    (pg(PG1, blank=True) + pg(PG2, blank=True) + "data: [DONE]\n\n").encode(),
+    PG_DELTAS, PG_FINALS, True)
+vec(F, "prediction-guard-crlf-blank-lines",
+    "The Prediction Guard example's pretty-printed frames with CRLF line ends and a blank line after each.",
+    (pg(PG1, eol="\r\n", blank=True) + pg(PG2, eol="\r\n", blank=True)
      + "data: [DONE]\r\n\r\n").encode(),
-    SEED_DELTAS, SEED_FINALS, True)
-vec(F, "seed-two-space-indent",
-    "The seed's frames indented by two spaces per nesting level.",
-    (pg(SEED1, step="  ") + pg(SEED2, step="  ") + "data: [DONE]\n\n").encode(),
-    SEED_DELTAS, SEED_FINALS, True)
-vec(F, "seed-cr-only",
-    "The seed stream with every LF replaced by a lone CR.",
-    SEED.replace(b"\n", b"\r"), SEED_DELTAS, SEED_FINALS, True)
-vec(F, "seed-without-done",
-    "The seed without its [DONE] line: the finish_reason was seen, so close() emits the Final, but the stream is not done.",
-    (pg(SEED1) + pg(SEED2)).encode(), SEED_DELTAS, SEED_FINALS, False)
-vec(F, "seed-cut-inside-second-frame",
-    "The seed cut inside its second pretty-printed frame: the partial frame is dropped, no Final, not done.",
-    SEED[: SEED.index(b'"generated_text":"Thanks')], [(0, " past")], [], False)
+    PG_DELTAS, PG_FINALS, True)
+vec(F, "prediction-guard-two-space-indent",
+    "The Prediction Guard example's frames indented by two spaces per nesting level.",
+    (pg(PG1, step="  ") + pg(PG2, step="  ") + "data: [DONE]\n\n").encode(),
+    PG_DELTAS, PG_FINALS, True)
+vec(F, "prediction-guard-cr-only",
+    "The Prediction Guard example with every LF replaced by a lone CR.",
+    PG.replace(b"\n", b"\r"), PG_DELTAS, PG_FINALS, True)
+vec(F, "prediction-guard-without-done",
+    "The Prediction Guard example without its [DONE] line: the finish_reason was seen, so close() emits the Final, but the stream is not done.",
+    (pg(PG1) + pg(PG2)).encode(), PG_DELTAS, PG_FINALS, False)
+vec(F, "prediction-guard-cut-inside-second-frame",
+    "The Prediction Guard example cut inside its second pretty-printed frame: the partial frame is dropped, no Final, not done.",
+    PG[: PG.index(b'"generated_text":"Thanks')], [(0, " past")], [], False)
 
 # =====================================================================
 # openai.json: OpenAI chat completions and compatibles (vLLM, PG single-line)
