@@ -24,13 +24,14 @@ from typing import IO, Any
 
 from ._errors import Error
 from ._version import __version__
-from .server import ReplayServer, parse_fault
+from .server import ReplayServer, parse_fault, raise_fd_limit, sources_from_args
 from .suite import _cli as suite_cli
 from .tools.cmd_check import add_check, run_check
 from .tools.cmd_parse import add_parse, add_replay, run_parse, run_replay
 from .tools.cmd_record import add_convert, add_record, run_convert, run_record
-from .tools.options import Parser, StreamFailed, UsageError, command, describe, read_input
+from .tools.options import Parser, StreamFailed, UsageError, command, describe
 from .tools.output import notice
+from .transcript import TranscriptError
 
 __all__ = ["COMMANDS", "StreamFailed", "UsageError", "main"]
 
@@ -41,8 +42,15 @@ __all__ = ["COMMANDS", "StreamFailed", "UsageError", "main"]
 def _add_serve(commands: Any) -> None:
     serve = command(commands, "serve", "serve a transcript over HTTP/1.1 for clients under test",
                     "  sseproto serve capture.jsonl --port 8000\n"
-                    "  sseproto serve capture.jsonl --fault cut:200 --fault bytewise")
-    serve.add_argument("file", help="a transcript, raw body, raw HTTP response or HAR file")
+                    "  sseproto serve capture.jsonl --fault cut:200 --fault bytewise\n"
+                    "  sseproto serve models/ --speed 1 --max-connections 10000 --quiet\n"
+                    "  sseproto serve --route /v1/chat/completions=chat.jsonl"
+                    " --route /v1/completions=legacy.sse")
+    serve.add_argument("file", nargs="*",
+                       help="a transcript, raw body, raw HTTP response or HAR file; a directory"
+                       " (or several files) serves by the request's model, MODEL.jsonl")
+    serve.add_argument("--route", action="append", default=[], metavar="/PATH=SOURCE",
+                       help="serve the file or directory SOURCE at /PATH (repeatable)")
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     serve.add_argument("--port", type=int, default=0, help="port (default 0: a free one)")
     serve.add_argument("--tls", action="store_true", help="serve HTTPS (needs --cert and --key)")
@@ -51,37 +59,48 @@ def _add_serve(commands: Any) -> None:
     serve.add_argument("--speed", type=float, default=0.0,
                        help="replay the recorded timing X times as fast (default 0: no waits)")
     serve.add_argument("--fault", action="append", default=[], metavar="FAULT",
-                       help="cut:N, reset:N, stall:S[@N], bytewise, status:CODE, delay:S"
-                       " (repeatable)")
+                       help="cut:N, reset:N, stall:S[@N], bytewise, status:CODE (a 1xx goes"
+                       " before the answer), delay:S, coalesce, gzip (repeatable)")
+    serve.add_argument("--max-connections", type=int, metavar="N",
+                       help="stream to at most N connections at once; others get 503")
+    serve.add_argument("--quiet", action="store_true", help="no access log on stderr")
+
+
+def _tls_context(args: argparse.Namespace) -> ssl.SSLContext | None:
+    if not args.tls:
+        return None
+    if not (args.cert and args.key):
+        raise UsageError("--tls needs --cert FILE and --key FILE")
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    try:
+        context.load_cert_chain(args.cert, args.key)
+    except (OSError, ssl.SSLError) as exc:
+        raise UsageError(f"cannot load the certificate or key: {exc}") from None
+    return context
 
 
 def _run_serve(args: argparse.Namespace, out: IO[str]) -> int:
-    transcript = read_input(args)
     try:
         faults = [parse_fault(text) for text in args.fault]
-    except ValueError as exc:
+        transcript, routes = sources_from_args(args.file, args.route)
+    except (ValueError, TranscriptError) as exc:
         raise UsageError(str(exc)) from None
-    context = None
-    if args.tls:
-        if not (args.cert and args.key):
-            raise UsageError("--tls needs --cert FILE and --key FILE")
-        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-        try:
-            context.load_cert_chain(args.cert, args.key)
-        except (OSError, ssl.SSLError) as exc:
-            raise UsageError(f"cannot load the certificate or key: {exc}") from None
+    context = _tls_context(args)
+    raise_fd_limit()
     try:
         server = ReplayServer(transcript, host=args.host, port=args.port, ssl_context=context,
-                              speed=args.speed, faults=faults)
+                              speed=args.speed, faults=faults, routes=routes,
+                              max_connections=args.max_connections,
+                              log=None if args.quiet else sys.stderr)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
     except (OSError, OverflowError) as exc:  # OverflowError: a port over 65535
         raise UsageError(f"cannot listen on {args.host}:{args.port}:"
                          f" {getattr(exc, 'strerror', None) or exc}") from None
-    out.write(f"sseproto: serving {args.file} on {server.url}\n")
+    what = " ".join([*args.file, *args.route])
+    out.write(f"sseproto: serving {what} on {server.url}\n")
     out.flush()
-    try:
-        server.serve_forever()
-    finally:
-        server.stop()
+    server.serve_forever()
     return 0
 
 
