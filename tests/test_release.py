@@ -81,7 +81,8 @@ DESIGN_DOC = re.compile("DESIGN" + r"\.md")
 # "seed" is allowed only for a random generator's start value: the replay and
 # bench flag ``--seed``, TGI's ``seed`` field, and the parameter in code.
 SEED_WORD = re.compile(r"seed", re.IGNORECASE)
-SEED_ALLOWED_ANYWHERE = re.compile(r"--seed\b|\"seed\"|`seed`")
+# A JSON key "seed" (TGI's details), also inside an escaped JSON string.
+SEED_ALLOWED_ANYWHERE = re.compile(r"--seed\b|\\?\"seed\\?\"|`seed`")
 SEED_ALLOWED_IN_CODE = re.compile(r"\bseed\b(?=\s*(?::\s*int\b|=|[,)]))|\bargs\.seed\b"
                                   r"|\bseed for --split\b")
 
