@@ -159,6 +159,10 @@ class RawServer:
 
     def __exit__(self, *exc: object) -> None:
         self._stop.set()
+        # Closing a listening socket does not wake a thread blocked in accept()
+        # on Linux; shutting it down does.
+        with contextlib.suppress(OSError):
+            self._sock.shutdown(socket.SHUT_RDWR)
         self._sock.close()
         self._thread.join(timeout=5)
 
