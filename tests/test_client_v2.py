@@ -138,6 +138,8 @@ class RawServer:
 
     def close(self) -> None:
         self.stopped.set()
+        with contextlib.suppress(OSError):
+            self.sock.shutdown(socket.SHUT_RDWR)  # wakes the accept() in the thread
         self.sock.close()
         with self.lock:
             for conn in self.conns:

@@ -104,6 +104,8 @@ class ConnectProxy:
 
     def close(self) -> None:
         self.stopped.set()
+        with contextlib.suppress(OSError):
+            self.sock.shutdown(socket.SHUT_RDWR)  # wakes the accept() in the thread
         self.sock.close()
         for sock in self.open:
             sock.close()
