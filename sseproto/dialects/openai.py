@@ -157,23 +157,14 @@ class OpenAIDialect(Dialect):
             raise shape_error("choices[].index", "an integer", index)
         state = self.result.choices.get(index) or self.choice(index)
         content, reasoning, refusal, tool_calls = _choice_delta(choice)
-        if content:
-            state.pieces.append(content)
-        if reasoning:
-            state.reasoning_pieces.append(reasoning)
-        if refusal:
-            state.refusal_pieces.append(refusal)
-        if tool_calls:
-            state.add_tool_calls(tool_calls)
+        event = self.delta(state, content, value, tool_calls, reasoning, refusal)
         reason = choice.get("finish_reason")
         if reason is not None:
             state.finish_reason = reason
-            state.chunk = value
-        elif state.finish_reason is None:
             state.chunk = value
         if "generated_text" in choice and choice["generated_text"] is not None:
             state.generated_text = choice["generated_text"]
         logprobs = choice.get("logprobs")
         if logprobs is not None:
             state.logprobs.append(logprobs)
-        return make_delta(index, content, reasoning, refusal, tool_calls, value)
+        return event
