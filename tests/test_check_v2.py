@@ -20,7 +20,7 @@ from sseproto.tools.batch import check_bytes
 from sseproto.tools.report_html import render_html
 from sseproto.tools.timing import sparkline
 from sseproto.transcript import Transcript, loads
-from tests.tool_helpers import PACKAGE_SAMPLES, cli, environment
+from tests.tool_helpers import PACKAGE_SAMPLES, cli, environment, read_terminal
 
 STREAM = {"content-type": "text/event-stream", "cache-control": "no-cache"}
 
@@ -216,15 +216,7 @@ def run_on_a_terminal(args: list[str], env: dict[str, str]) -> str:
     process = subprocess.Popen([sys.executable, "-m", "sseproto", *args], stdout=follower,
                                stderr=subprocess.DEVNULL, env=environment(env))
     os.close(follower)
-    output = b""
-    while True:
-        try:
-            piece = os.read(leader, 65536)
-        except OSError:
-            break
-        if not piece:
-            break
-        output += piece
+    output = read_terminal(leader)
     process.wait(timeout=30)
     os.close(leader)
     return output.decode()

@@ -24,6 +24,7 @@ from tests.tool_helpers import (
     cli,
     environment,
     one_line,
+    read_terminal,
     response,
     serving,
 )
@@ -323,15 +324,7 @@ def test_progress_on_a_terminal(tmp_path: Path) -> None:
         process = subprocess.Popen([sys.executable, "-m", "sseproto", "record", url, "-o",
                                     str(out)], stderr=follower, env=environment())
         os.close(follower)
-        shown = b""
-        while True:
-            try:
-                piece = os.read(leader, 65536)
-            except OSError:
-                break
-            if not piece:
-                break
-            shown += piece
+        shown = read_terminal(leader)
         process.wait(timeout=60)
         elapsed = time.monotonic() - started
         os.close(leader)

@@ -43,6 +43,20 @@ def one_line(result: subprocess.CompletedProcess[bytes], code: int) -> str:
     return err
 
 
+def read_terminal(leader: int) -> bytes:
+    """Everything a child wrote to a pseudo-terminal, until it closed its end."""
+    output = b""
+    while True:
+        try:
+            piece = os.read(leader, 65536)
+        except OSError:  # EIO: the child closed the terminal
+            break
+        if not piece:
+            break
+        output += piece
+    return output
+
+
 @contextmanager
 def serving(path: str | Path, *faults: str) -> Iterator[str]:
     """``sseproto serve PATH --fault ...`` on a free loopback port; yields its URL."""
